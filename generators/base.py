@@ -1,0 +1,189 @@
+"""The Task contract: what every one of the 42 procedural tasks provides, and how instances are made.
+
+A task module defines a `Task` subclass (level table, state model, generate, solve with recorded
+steps, question texts, drawing) and registers one instance of it. `make_instance` turns
+(task, level, split, index, global seed) into a finished, deterministic `Instance`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+Category = Literal["algorithms", "graphs", "puzzles", "games"]
+CATEGORIES: tuple[Category, ...] = ("algorithms", "graphs", "puzzles", "games")
+Variant = Literal["image", "text"]
+StepKind = Literal["observe", "deduce", "try", "check", "dead_end", "backtrack", "conclude"]
+LEVELS = (1, 2, 3, 4, 5)
+SPLITS = ("train", "val", "benchmark")
+
+
+class Step(BaseModel):
+    """One recorded solver step. `anchor` is a key intermediate state as plain text (a grid, a
+    table row, a stack) that the skeleton shows and an elaborating LLM must keep exact."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: StepKind
+    text: str
+    anchor: str | None = None
+
+
+class Solution(BaseModel):
+    """The solver's result: the answer in the official format, the steps that led there,
+    the capped solution count (1 = proved unique, 2 = at least two; None = not counted),
+    and the measured effort (search nodes or solution length) that must rise with the level."""
+
+    answer: str
+    steps: list[Step]
+    num_solutions: int | None = None
+    effort: int
+
+
+class Rejected(Exception):
+    """A generation attempt that does not yield a fair instance (not unique, too easy, ...).
+    `make_instance` counts it with its reason and tries again with a fresh derived seed."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class GenerationError(RuntimeError):
+    """Every attempt of the budget was rejected."""
+
+
+State = TypeVar("State", bound=BaseModel)
+
+
+class Task(ABC, Generic[State]):
+    """One procedural task. Subclasses set the class attributes and implement the six methods."""
+
+    name: ClassVar[str]
+    category: ClassVar[Category]
+    official_name: ClassVar[str]
+    # bump when generate/solve/render change output: rows carry it, rebuilds key on it
+    version: ClassVar[int] = 1
+    # the level table: level -> parameters; the only place difficulty lives
+    levels: ClassVar[dict[int, Any]]
+    # the rules in one short paragraph (questions and skeletons both use it)
+    rules: ClassVar[str]
+    # how the answer must be written, with an example
+    answer_format: ClassVar[str]
+    # the official benchmark's score function label (metric_info)
+    score_function: ClassVar[str] = "exact_match"
+    # True where the official scoring compares with the stored answer: solution proved unique
+    unique: ClassVar[bool] = False
+    # generation attempts per instance before giving up (each attempt has its own derived seed)
+    max_attempts: ClassVar[int] = 64
+
+    def params(self, level: int) -> Any:
+        if level not in self.levels:
+            raise ValueError(f"{self.name}: level must be one of 1..5, got {level!r}")
+        return self.levels[level]
+
+    @abstractmethod
+    def generate(self, rng: random.Random, level: int) -> State:
+        """Draw one instance state; raise `Rejected(reason)` for an unfair draw."""
+
+    @abstractmethod
+    def solve(self, state: State) -> Solution:
+        """Solve deterministically, recording the steps."""
+
+    @abstractmethod
+    def question(self, state: State, variant: Variant) -> str:
+        """The prompt: `image` refers to the picture, `text` transcribes the whole state."""
+
+    @abstractmethod
+    def render(self, state: State) -> list[bytes]:
+        """The picture(s) as PNG bytes."""
+
+    @abstractmethod
+    def initial_state(self, state: State) -> dict[str, Any]:
+        """The state in the official benchmark shape; the verifier reads only this."""
+
+
+def stable_hash(*parts: Any, digest_size: int = 8) -> str:
+    """Hex blake2b over the canonical JSON of `parts` (independent of PYTHONHASHSEED)."""
+    data = canonical_json(list(parts)).encode()
+    return hashlib.blake2b(data, digest_size=digest_size).hexdigest()
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def instance_seed(global_seed: int, split: str, task: str, level: int, index: int) -> int:
+    """Per-instance seed by hashing the coordinates (never seed + index: neighbours would overlap)."""
+    return int(stable_hash("seed", global_seed, split, task, level, index), 16)
+
+
+def instance_id(task: str, initial_state: dict[str, Any]) -> str:
+    """Content id: the same state gets the same id whatever seed or prompt produced it."""
+    return stable_hash("instance", task, initial_state, digest_size=10)
+
+
+@dataclass
+class Instance:
+    """A finished instance: state, solution, both questions, pictures, and how long each part took."""
+
+    id: str
+    task: str
+    category: str
+    official_name: str
+    task_version: int
+    level: int
+    split: str
+    index: int
+    seed: int
+    state: BaseModel
+    initial_state: dict[str, Any]
+    solution: Solution
+    question_image: str
+    question_text: str
+    images: list[bytes]
+    attempts: int = 1
+    rejections: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def make_instance(task: Task, level: int, split: str, index: int, global_seed: int,
+                  render: bool = True) -> Instance:
+    """Generate, solve and draw one instance. Deterministic in its arguments; bounded attempts."""
+    task.params(level)  # validates the level
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+    seed = instance_seed(global_seed, split, task.name, level, index)
+    rejections: dict[str, int] = {}
+    t0 = time.perf_counter()
+    for attempt in range(task.max_attempts):
+        rng = random.Random(seed if attempt == 0 else int(stable_hash("retry", seed, attempt), 16))
+        try:
+            state = task.generate(rng, level)
+            t1 = time.perf_counter()
+            solution = task.solve(state)
+        except Rejected as why:
+            rejections[why.reason] = rejections.get(why.reason, 0) + 1
+            continue
+        break
+    else:
+        raise GenerationError(
+            f"{task.name} level {level}: all {task.max_attempts} attempts rejected: {rejections}")
+    t2 = time.perf_counter()
+    images = task.render(state) if render else []
+    t3 = time.perf_counter()
+    init = task.initial_state(state)
+    return Instance(
+        id=instance_id(task.name, init), task=task.name, category=task.category,
+        official_name=task.official_name, task_version=task.version, level=level, split=split,
+        index=index, seed=seed, state=state, initial_state=init, solution=solution,
+        question_image=task.question(state, "image"), question_text=task.question(state, "text"),
+        images=images, attempts=attempt + 1, rejections=rejections,
+        seconds={"generate": t1 - t0, "solve": t2 - t1, "render": t3 - t2},
+    )

@@ -1,0 +1,42 @@
+"""Small parsers shared by the verifiers. They raise `Unparsable` with a message naming what is
+wrong; they never evaluate text as code."""
+
+from __future__ import annotations
+
+import re
+
+from verifiers.verdict import Unparsable
+
+_INT = re.compile(r"[+-]?\d{1,30}")
+_NUMBER = re.compile(r"[+-]?(?:\d{1,30}(?:\.\d{0,30})?|\.\d{1,30})")
+
+
+def parse_int(answer: str) -> int:
+    """An integer, allowing thousands separators, surrounding spaces and a '.0' ending."""
+    text = answer.strip().rstrip(".").replace(",", "").replace(" ", "")
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not _INT.fullmatch(text):
+        raise Unparsable(f"expected an integer, got {answer[:60]!r}")
+    return int(text)
+
+
+def parse_number(answer: str) -> float:
+    text = answer.strip().replace(",", "")
+    if not _NUMBER.fullmatch(text):
+        raise Unparsable(f"expected a number, got {answer[:60]!r}")
+    return float(text)
+
+
+def parse_int_list(answer: str) -> list[int]:
+    """`[4, 5, 2]`, `4, 5, 2` or `4 5 2` (also `4 -> 5 -> 2`)."""
+    text = answer.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    parts = [p for p in re.split(r"\s*(?:,|->|→|\s)\s*", text.strip()) if p]
+    if not parts:
+        raise Unparsable("expected a list of integers, got an empty list")
+    bad = next((p for p in parts if not _INT.fullmatch(p)), None)
+    if bad is not None:
+        raise Unparsable(f"{bad[:30]!r} is not an integer")
+    return [int(p) for p in parts]
