@@ -82,6 +82,9 @@ class Task(ABC, Generic[State]):
     unique: ClassVar[bool] = False
     # generation attempts per instance before giving up (each attempt has its own derived seed)
     max_attempts: ClassVar[int] = 64
+    # paired tasks (isomorphism): indices 2k and 2k+1 share one seed and are the two members of a
+    # pair; `generate_member` draws identically for both up to where the members diverge
+    paired: ClassVar[bool] = False
 
     def params(self, level: int) -> Any:
         if level not in self.levels:
@@ -91,6 +94,10 @@ class Task(ABC, Generic[State]):
     @abstractmethod
     def generate(self, rng: random.Random, level: int) -> State:
         """Draw one instance state; raise `Rejected(reason)` for an unfair draw."""
+
+    def generate_member(self, rng: random.Random, level: int, member: int) -> State:
+        """For paired tasks: member 0 or 1 of the pair drawn from `rng` (same draw for both)."""
+        raise NotImplementedError(f"{self.name} is not a paired task")
 
     @abstractmethod
     def solve(self, state: State) -> Solution:
@@ -159,13 +166,14 @@ def make_instance(task: Task, level: int, split: str, index: int, global_seed: i
     task.params(level)  # validates the level
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-    seed = instance_seed(global_seed, split, task.name, level, index)
+    pair_index, member = divmod(index, 2) if task.paired else (index, 0)
+    seed = instance_seed(global_seed, split, task.name, level, pair_index)
     rejections: dict[str, int] = {}
     t0 = time.perf_counter()
     for attempt in range(task.max_attempts):
         rng = random.Random(seed if attempt == 0 else int(stable_hash("retry", seed, attempt), 16))
         try:
-            state = task.generate(rng, level)
+            state = task.generate_member(rng, level, member) if task.paired else task.generate(rng, level)
             t1 = time.perf_counter()
             solution = task.solve(state)
         except Rejected as why:
