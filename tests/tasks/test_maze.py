@@ -1,0 +1,68 @@
+import json
+import random
+
+from tests.tasks.checklist import TaskChecklist, instance
+from verifiers.registry import verify_answer
+
+FLIP = {"up": "down", "down": "up", "left": "right", "right": "left"}
+TURN = {"up": "right", "right": "down", "down": "left", "left": "up"}
+
+# 2x2 cells: S top-left, E bottom-left, a wall between them; the only way is right down left
+SMALL = {"size": 2, "maze": ["#####",
+                             "#S..#",
+                             "###.#",
+                             "#E..#",
+                             "#####"]}
+
+
+class TestMaze(TaskChecklist):
+    task = "maze"
+
+    def perturb(self, inst, rng: random.Random) -> list[str]:
+        moves = inst.solution.answer.split()
+        i = rng.randrange(len(moves))
+        turned = moves[:i] + [TURN[moves[i]]] + moves[i + 1:]
+        flipped = moves[:i] + [FLIP[moves[i]]] + moves[i + 1:]
+        return [" ".join(turned), " ".join(flipped), " ".join(moves[:-1]),
+                " ".join(moves + [moves[-1]]), "north", ""]
+
+    def test_known_example(self):
+        assert verify_answer(self.task, SMALL, "right down left").correct
+        assert verify_answer(self.task, SMALL, "R, D, L").correct
+        # revisits are allowed: the rules only ask for a wall-free walk that ends on E
+        assert verify_answer(self.task, SMALL, "right left right down left").correct
+        assert not verify_answer(self.task, SMALL, "right down").correct
+
+    def test_walls_are_enforced(self):
+        verdict = verify_answer(self.task, SMALL, "down")
+        assert not verdict.correct and "wall" in verdict.reason
+        assert not verify_answer(self.task, SMALL, "left").correct  # off the maze
+        assert verify_answer(self.task, SMALL, "up").status == "wrong"
+
+    def test_public_text_format(self):
+        public = "\n".join(["+-+-+", "|S  |", "+-+ +", "|E  |", "+-+-+"])
+        # a public row stores initial_state as JSON text of the maze string
+        assert verify_answer(self.task, json.dumps(public), "right down left").correct
+        assert verify_answer(self.task, {"maze": public}, "right down left").correct
+        assert not verify_answer(self.task, {"maze": public}, "down").correct
+
+    def test_level_knobs(self):
+        for level, n in {1: 3, 3: 7, 5: 11}.items():
+            inst = instance(self.task, level, 0)
+            rows = inst.initial_state["maze"]
+            assert inst.initial_state["size"] == n and len(rows) == 2 * n + 1
+            assert all(len(row) == 2 * n + 1 for row in rows)
+
+    def test_perfect_maze_has_unique_path(self):
+        for level in (2, 4):
+            inst = instance(self.task, level, 1)
+            assert inst.solution.num_solutions == 1
+            rows = inst.initial_state["maze"]
+            n = inst.initial_state["size"]
+            gaps = sum(ch != "#" for r, row in enumerate(rows) for c, ch in enumerate(row)
+                       if (r + c) % 2 == 1)
+            assert gaps == n * n - 1  # a spanning tree of the cells: no loops
+
+    def test_skeleton_shows_dead_ends(self):
+        kinds = {s.kind for i in range(4) for s in instance(self.task, 5, i).solution.steps}
+        assert {"dead_end", "backtrack", "try"} <= kinds
