@@ -63,18 +63,20 @@ def segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
 def draw_network(positions: dict[int, Point], edges: Sequence[tuple[int, int]], *,
                  labels: Sequence[str] | None = None, directed: bool = False, caption: str = "",
                  highlight: dict[int, int] | None = None, size: int = 480,
-                 radius: int = 16) -> bytes:
+                 height: int | None = None, radius: int = 16) -> bytes:
     """Paint a graph: edges, then nodes on top, then edge labels on white patches placed where
-    they touch no node and no other label. `labels[i]` belongs to `edges[i]`."""
+    they touch no node and no other label. `labels[i]` belongs to `edges[i]`. Positions are in
+    the unit square, stretched to `size` wide and `height` (default `size`) tall."""
     margin = radius + 14
     top = 32 if caption else 0
-    image = Image.new("P", (size, size + top), _WHITE)
+    height = height or size
+    image = Image.new("P", (size, height + top), _WHITE)
     image.putpalette(_PALETTE)
     draw = ImageDraw.Draw(image)
     if caption:
         draw.text((size / 2, 17), caption, font=font(17), fill=_BLACK, anchor="mm")
-    span = size - 2 * margin
-    at = {v: (margin + x * span, top + margin + y * span) for v, (x, y) in positions.items()}
+    span_x, span_y = size - 2 * margin, height - 2 * margin
+    at = {v: (margin + x * span_x, top + margin + y * span_y) for v, (x, y) in positions.items()}
 
     for u, v in edges:
         start, end = _trim(at[u], at[v], radius)
@@ -111,7 +113,8 @@ def _place_labels(draw: ImageDraw.ImageDraw, at: dict[int, Point],
                   directed: bool) -> None:
     placed: list[tuple[float, float, float, float]] = []
     nodes = list(at.values())
-    for (u, v), text in zip(edges, labels):
+    segments = [(at[u], at[v]) for u, v in edges]
+    for index, ((u, v), text) in enumerate(zip(edges, labels)):
         (x1, y1), (x2, y2) = at[u], at[v]
         half_w, half_h = 4 + 4 * len(text), 9
         best, best_cost = None, math.inf
@@ -121,6 +124,10 @@ def _place_labels(draw: ImageDraw.ImageDraw, at: dict[int, Point],
             box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)
             cost = sum(_overlap(box, other) for other in placed)
             cost += sum(_disc_overlap(box, p, radius + 2) for p in nodes)
+            # a label on a crossing is ambiguous: other edges must pass clear of the patch
+            reach = half_w + 2
+            cost += sum(60 for j, (a, b) in enumerate(segments)
+                        if j != index and point_segment_distance((cx, cy), a, b) < reach)
             if cost < best_cost:
                 best, best_cost = box, cost
                 if cost == 0:
