@@ -128,7 +128,8 @@ def canonical_json(obj: Any) -> str:
 
 def instance_seed(global_seed: int, split: str, task: str, level: int, index: int) -> int:
     """Per-instance seed by hashing the coordinates (never seed + index: neighbours would overlap)."""
-    return int(stable_hash("seed", global_seed, split, task, level, index), 16)
+    # 63 bits: fits a signed 64-bit Parquet column
+    return int(stable_hash("seed", global_seed, split, task, level, index), 16) >> 1
 
 
 def instance_id(task: str, initial_state: dict[str, Any]) -> str:

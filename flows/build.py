@@ -1,0 +1,196 @@
+"""The dataset build as plain functions: validate a config, plan chunks, build one chunk.
+
+`build_chunk` is what a Ray worker runs: generate, solve, render, write the skeleton trace,
+verify it, and write one instance shard and one trace shard; it returns only metadata (counts and
+timings). The Prefect flow (flows/dataset.py) and `helix generate` both call these.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from generators import registry as generators
+from generators.base import LEVELS, SPLITS, canonical_json, make_instance, stable_hash
+from serg.skeleton import build_skeleton
+from storage.schema import Image, InstanceRow, TraceRow
+from storage.shards import ShardInfo, write_shard
+from verifiers import registry as verifiers
+
+SKELETON_MODEL = "rule-based"
+SKELETON_PROMPT_VERSION = "skeleton-v1"
+
+
+class BuildConfig(BaseModel):
+    """Parameters of a dataset build (the Prefect UI shows this as a typed form)."""
+
+    model_config = ConfigDict(extra="forbid")
+    tasks: list[str] = Field(default_factory=list, description="task names; empty = every registered task")
+    levels: list[int] = Field(default_factory=lambda: list(LEVELS), description="difficulty levels 1..5")
+    per_level: int = Field(4, description="instances per task and level", ge=1, le=1_000_000)
+    split: Literal["train", "val", "benchmark"] = Field("train", description="seed namespace of the split")
+    seed: int = Field(0, description="global seed", ge=0, le=2**62)
+    data_root: str = Field("data", description="folder that holds the Parquet shards")
+    ray_address: str | None = Field(None, description="Ray cluster address; none = start Ray locally")
+    workers: int = Field(2, description="Ray CPUs to use when Ray starts locally", ge=1, le=4096)
+    chunk_size: int = Field(16, description="instances per Ray task (one shard per table)", ge=1, le=100_000)
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, tasks: list[str]) -> list[str]:
+        known = set(generators.names())
+        unknown = [t for t in tasks if t not in known]
+        if unknown:
+            raise ValueError(f"unknown task {unknown[0]!r} (see `helix tasks`)")
+        return sorted(set(tasks), key=generators.names().index)
+
+    @field_validator("levels")
+    @classmethod
+    def _valid_levels(cls, levels: list[int]) -> list[int]:
+        bad = [lv for lv in levels if lv not in LEVELS]
+        if bad or not levels:
+            raise ValueError(f"levels must be within 1..5, got {bad[0] if bad else 'none'}")
+        return sorted(set(levels))
+
+    def task_names(self) -> list[str]:
+        return self.tasks or generators.names()
+
+    def run_id(self) -> str:
+        """Same parameters and task versions -> same id (so a rerun rewrites the same shards)."""
+        tasks = self.task_names()
+        versions = {t: generators.get(t).version for t in tasks}
+        return stable_hash("build", tasks, self.levels, self.per_level, self.split, self.seed,
+                           self.chunk_size, versions, digest_size=6)
+
+
+class Chunk(BaseModel):
+    task: str
+    level: int
+    start: int
+    stop: int
+    part: int
+
+
+class ChunkResult(BaseModel):
+    task: str
+    level: int
+    instances: int
+    traces_accepted: int
+    verdicts: dict[str, int]
+    effort_sum: int
+    steps_sum: int
+    skeleton_chars_sum: int
+    attempts_sum: int
+    rejections: dict[str, int]
+    seconds: dict[str, float]
+    shards: list[ShardInfo]
+
+
+def plan_chunks(config: BuildConfig) -> list[Chunk]:
+    chunks = []
+    for task in config.task_names():
+        for level in config.levels:
+            for part, start in enumerate(range(0, config.per_level, config.chunk_size)):
+                chunks.append(Chunk(task=task, level=level, start=start, part=part,
+                                    stop=min(start + config.chunk_size, config.per_level)))
+    # big levels first: the long chunks start early and the tail of the run stays short
+    return sorted(chunks, key=lambda c: (-c.level, c.task, c.part))
+
+
+def instance_rows(task_name: str, level: int, indices: range, split: str, seed: int
+                  ) -> tuple[list[InstanceRow], list[TraceRow], dict]:
+    """Generate and verify instances; rows plus the stats of the work."""
+    task = generators.get(task_name)
+    instances, traces = [], []
+    stats = {"verdicts": {}, "effort": 0, "steps": 0, "chars": 0, "attempts": 0, "rejections": {},
+             "seconds": {"generate": 0.0, "solve": 0.0, "render": 0.0, "skeleton": 0.0, "verify": 0.0}}
+    for index in indices:
+        inst = make_instance(task, level, split, index, seed)
+        for key, value in inst.seconds.items():
+            stats["seconds"][key] += value
+        t0 = time.perf_counter()
+        skeleton = build_skeleton(task, inst.solution)
+        t1 = time.perf_counter()
+        state_json = canonical_json(inst.initial_state)
+        verdict = verifiers.verify(task_name, json.loads(state_json), skeleton)
+        t2 = time.perf_counter()
+        stats["seconds"]["skeleton"] += t1 - t0
+        stats["seconds"]["verify"] += t2 - t1
+        stats["verdicts"][verdict.status] = stats["verdicts"].get(verdict.status, 0) + 1
+        stats["effort"] += inst.solution.effort
+        stats["steps"] += len(inst.solution.steps)
+        stats["chars"] += len(skeleton)
+        stats["attempts"] += inst.attempts
+        for reason, n in inst.rejections.items():
+            stats["rejections"][reason] = stats["rejections"].get(reason, 0) + n
+        instances.append(InstanceRow(
+            id=inst.id, task=task_name, category=inst.category, official_name=inst.official_name,
+            task_version=inst.task_version, level=level, split=split, index=index, global_seed=seed,
+            seed=inst.seed, question=inst.question_image, question_text=inst.question_text,
+            answer=inst.solution.answer, initial_state=state_json,
+            score_function=task.score_function, num_solutions=inst.solution.num_solutions,
+            effort=inst.solution.effort, n_steps=len(inst.solution.steps),
+            images=[Image(bytes=png, path=f"{inst.id}-{k}.png") for k, png in enumerate(inst.images)],
+        ))
+        traces.append(TraceRow(
+            id=stable_hash("trace", inst.id, "skeleton", SKELETON_MODEL, SKELETON_PROMPT_VERSION, 0),
+            instance_id=inst.id, task=task_name, level=level, split=split, source="skeleton",
+            model=SKELETON_MODEL, prompt_version=SKELETON_PROMPT_VERSION, sample=0, text=skeleton,
+            final_answer=verdict.parsed, accepted=verdict.correct, status=verdict.status,
+            reason=verdict.reason, n_chars=len(skeleton),
+        ))
+    return instances, traces, stats
+
+
+def build_chunk(chunk: Chunk, config: BuildConfig, run_id: str, root: Path) -> ChunkResult:
+    """One unit of fan-out work: rows for a task x level x index range, written as shards."""
+    instances, traces, stats = instance_rows(chunk.task, chunk.level, range(chunk.start, chunk.stop),
+                                             config.split, config.seed)
+    t0 = time.perf_counter()
+    shards = [
+        write_shard(root, "instances", instances, task=chunk.task, level=chunk.level,
+                    run_id=run_id, part=chunk.part),
+        write_shard(root, "traces", traces, task=chunk.task, level=chunk.level,
+                    run_id=run_id, part=chunk.part),
+    ]
+    stats["seconds"]["write"] = time.perf_counter() - t0
+    return ChunkResult(
+        task=chunk.task, level=chunk.level, instances=len(instances),
+        traces_accepted=sum(t.accepted for t in traces), verdicts=stats["verdicts"],
+        effort_sum=stats["effort"], steps_sum=stats["steps"], skeleton_chars_sum=stats["chars"],
+        attempts_sum=stats["attempts"], rejections=stats["rejections"], seconds=stats["seconds"],
+        shards=shards,
+    )
+
+
+def summarize(results: list[ChunkResult]) -> list[dict]:
+    """Per task and level: counts, acceptance, effort, and seconds per instance by stage."""
+    cells: dict[tuple[str, int], dict] = {}
+    for r in results:
+        cell = cells.setdefault((r.task, r.level), {
+            "task": r.task, "level": r.level, "instances": 0, "accepted": 0, "effort": 0,
+            "steps": 0, "skeleton_chars": 0, "attempts": 0, "verifier_errors": 0, "seconds": {}})
+        cell["instances"] += r.instances
+        cell["accepted"] += r.traces_accepted
+        cell["effort"] += r.effort_sum
+        cell["steps"] += r.steps_sum
+        cell["skeleton_chars"] += r.skeleton_chars_sum
+        cell["attempts"] += r.attempts_sum
+        cell["verifier_errors"] += r.verdicts.get("verifier_error", 0)
+        for k, v in r.seconds.items():
+            cell["seconds"][k] = cell["seconds"].get(k, 0.0) + v
+    out = []
+    for (task, level), c in sorted(cells.items(), key=lambda kv: (generators.names().index(kv[0][0]), kv[0][1])):
+        n = max(c["instances"], 1)
+        out.append({
+            "task": task, "level": level, "instances": c["instances"],
+            "accepted": c["accepted"], "verifier_errors": c["verifier_errors"],
+            "mean_effort": c["effort"] / n, "mean_steps": c["steps"] / n,
+            "mean_skeleton_chars": c["skeleton_chars"] / n, "mean_attempts": c["attempts"] / n,
+            "seconds_per_instance": {k: v / n for k, v in sorted(c["seconds"].items())},
+        })
+    return out

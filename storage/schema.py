@@ -1,0 +1,103 @@
+"""Row models of the stored tables, and their Arrow schemas derived from them.
+
+A pydantic model is the single definition of a table: rows are validated against it (extra
+fields are refused) and the Arrow schema is generated from its annotations, so nothing writes a
+column the schema does not declare. Rows hold no timestamps or timings: the same seed must give
+byte-identical shards (timings live in the run manifest).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Literal, Union
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Image(BaseModel):
+    """A picture in the layout Hugging Face `datasets` reads as an Image feature."""
+
+    model_config = ConfigDict(extra="forbid")
+    bytes: typing.Optional[bytes]  # noqa: UP007 (field named like the builtin, as datasets wants)
+    path: typing.Optional[str] = None
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class InstanceRow(Row):
+    id: str = Field(description="content hash of (task, initial_state)")
+    task: str
+    category: str
+    official_name: str
+    task_version: int
+    level: int
+    split: str
+    index: int
+    global_seed: int
+    seed: int
+    question: str = Field(description="image variant: rules + refers to the picture")
+    question_text: str = Field(description="text-only variant: the state transcribed")
+    answer: str
+    initial_state: str = Field(description="JSON text, the official shape; verifiers read only this")
+    score_function: str
+    num_solutions: typing.Optional[int]
+    effort: int = Field(description="search nodes or solution length (rises with level)")
+    n_steps: int
+    images: list[Image]
+
+
+class TraceRow(Row):
+    id: str = Field(description="hash of (instance id, source, model, prompt version, sample)")
+    instance_id: str
+    task: str
+    level: int
+    split: str
+    source: Literal["skeleton", "elaborated", "direct"]
+    model: str = Field(description="'rule-based' for skeletons")
+    prompt_version: str
+    sample: int
+    text: str
+    final_answer: typing.Optional[str]
+    accepted: bool
+    status: str
+    reason: str
+    n_chars: int
+
+
+TABLES: dict[str, type[Row]] = {"instances": InstanceRow, "traces": TraceRow}
+
+
+def _arrow_type(annotation) -> tuple[pa.DataType, bool]:
+    """(arrow type, nullable) for a field annotation."""
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"unsupported union {annotation}")
+        return _arrow_type(args[0])[0], True
+    if origin is Literal:
+        return pa.string(), False
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return pa.list_(_arrow_type(item)[0]), False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return arrow_struct(annotation), True
+    simple = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_(),
+              bytes: pa.binary()}
+    if annotation in simple:
+        return simple[annotation], False
+    raise TypeError(f"no Arrow type for {annotation!r}")
+
+
+def arrow_struct(model: type[BaseModel]) -> pa.StructType:
+    return pa.struct([pa.field(name, *_arrow_type(f.annotation))
+                      for name, f in model.model_fields.items()])
+
+
+def arrow_schema(model: type[BaseModel]) -> pa.Schema:
+    return pa.schema([pa.field(name, *_arrow_type(f.annotation))
+                      for name, f in model.model_fields.items()])

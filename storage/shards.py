@@ -1,0 +1,141 @@
+"""Atomic Parquet shards and run manifests.
+
+Layout: `<root>/<table>/task=<t>/level=<l>/part-<run>-<n>.parquet` (zstd). A shard is written to
+`<root>/_tmp/` and renamed into place only when complete, so a killed writer leaves nothing a
+reader can see (readers glob the table folders, never `_tmp`). Run ids are hashes of the run's
+parameters: a rerun writes the same names with the same bytes, and readers de-duplicate by id.
+The manifest (`<root>/_manifests/<run>.json`) lists every shard of a run with its row count and
+sha256, plus the run's timings; it is written last, also atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ValidationError
+
+from storage.schema import TABLES, Row, arrow_schema
+
+TMP_DIR = "_tmp"
+MANIFEST_DIR = "_manifests"
+
+
+class SchemaError(ValueError):
+    """A row that does not fit its table's schema."""
+
+
+class DataRootError(OSError):
+    """The data root cannot be used (missing permissions, not a folder)."""
+
+
+class ShardInfo(BaseModel):
+    table: str
+    path: str  # relative to the data root
+    rows: int
+    bytes: int
+    sha256: str
+
+
+def resolve_root(root: str | os.PathLike | None) -> Path:
+    """The data root: the argument, else $HELIX_DATA_ROOT, else ./data."""
+    return Path(root or os.environ.get("HELIX_DATA_ROOT") or "data").expanduser().resolve()
+
+
+def ensure_writable(root: Path) -> None:
+    """Fail early, before any work, when the data root cannot take shards."""
+    try:
+        if root.exists() and not root.is_dir():
+            raise DataRootError(f"data root {root} is not a folder")
+        (root / TMP_DIR).mkdir(parents=True, exist_ok=True)
+        probe = root / TMP_DIR / f".probe-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except DataRootError:
+        raise
+    except OSError as error:
+        raise DataRootError(f"data root {root} is not writable: {error.strerror or error}") from None
+
+
+def validate_rows(table: str, rows: Sequence[Row | dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as plain dicts, each checked against the table's model (no undeclared columns)."""
+    model = TABLES[table]
+    out = []
+    for i, row in enumerate(rows):
+        try:
+            if isinstance(row, model):
+                row = model.model_validate(row.model_dump())  # re-check: models are mutable
+            else:
+                row = model.model_validate(row)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "row"
+            raise SchemaError(f"{table} row {i}: field {where}: {first['msg']}") from None
+        out.append(row.model_dump())
+    return out
+
+
+def to_arrow(table: str, rows: Sequence[Row | dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(validate_rows(table, rows), schema=arrow_schema(TABLES[table]))
+
+
+def shard_path(table: str, task: str, level: int, run_id: str, part: int) -> str:
+    return f"{table}/task={task}/level={level}/part-{run_id}-{part:05d}.parquet"
+
+
+def write_shard(root: Path, table: str, rows: Sequence[Row | dict[str, Any]], *, task: str,
+                level: int, run_id: str, part: int) -> ShardInfo:
+    """Validate, write to a temporary file, fsync, rename into place."""
+    data = to_arrow(table, rows)
+    relative = shard_path(table, task, level, run_id, part)
+    final = root / relative
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = root / TMP_DIR / f"{uuid.uuid4().hex}.parquet.tmp"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pq.write_table(data, tmp, compression="zstd", row_group_size=512)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        payload = tmp.read_bytes()
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return ShardInfo(table=table, path=relative, rows=data.num_rows, bytes=len(payload),
+                     sha256=hashlib.sha256(payload).hexdigest())
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
+    os.replace(tmp, path)
+
+
+def write_manifest(root: Path, run_id: str, *, config: dict[str, Any],
+                   shards: Iterable[ShardInfo], extra: dict[str, Any] | None = None) -> Path:
+    shards = sorted(shards, key=lambda s: s.path)
+    manifest = {
+        "run_id": run_id,
+        "config": config,
+        "shards": [s.model_dump() for s in shards],
+        "rows": {t: sum(s.rows for s in shards if s.table == t) for t in sorted({s.table for s in shards})},
+        **(extra or {}),
+    }
+    path = root / MANIFEST_DIR / f"{run_id}.json"
+    write_json_atomic(path, manifest)
+    return path
+
+
+def read_manifest(root: Path, run_id: str) -> dict[str, Any]:
+    return json.loads((root / MANIFEST_DIR / f"{run_id}.json").read_text())
+
+
+def table_files(root: Path, table: str) -> list[Path]:
+    base = root / table
+    return sorted(base.glob("task=*/level=*/*.parquet")) if base.is_dir() else []

@@ -1,0 +1,70 @@
+"""The command line: bad input is one line on stderr, exit code 2, nothing written."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+
+BIN = Path(sys.executable).parent / "helix"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["generate", "--tasks", "no_such_task"], "unknown task 'no_such_task'"),
+    (["generate", "--levels", "0"], "levels must be within 1..5, got 0"),
+    (["generate", "--levels", "6"], "levels must be within 1..5, got 6"),
+    (["generate", "--per-level", "-3"], "--per-level must be at least 1"),
+    (["generate", "--seed", "-1"], "seed"),
+    (["generate", "--levels", "two"], "level must be an integer"),
+    (["run", "--workers", "0"], "--workers must be at least 1"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_is_one_line_exit_2_nothing_written(argv, message, tmp_path, capsys):
+    root = tmp_path / "root"
+    code = main(argv + ["--data-root", str(root)] if argv[0] in ("generate", "run") else argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("helix: error: ") and message in err, err
+    assert not root.exists()
+
+
+def test_unwritable_data_root(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code = main(["generate", "--tasks", "trapping_rain_water", "--data-root", str(blocker / "x")])
+    err = capsys.readouterr().err
+    assert code == 2 and "not writable" in err and err.count("\n") == 1
+
+
+def test_sql_refuses_writes_and_reports_bad_sql(tmp_path, capsys):
+    assert main(["sql", "drop view instances", "--data-root", str(tmp_path)]) == 2
+    assert "read-only" in capsys.readouterr().err
+    assert main(["sql", "select nope from instances", "--data-root", str(tmp_path)]) == 2
+    assert "nope" in capsys.readouterr().err
+
+
+def test_generate_sql_show_round_trip(tmp_path, capsys):
+    root = str(tmp_path)
+    assert main(["generate", "--tasks", "trapping_rain_water", "--levels", "1", "3",
+                 "--per-level", "2", "--data-root", root]) == 0
+    capsys.readouterr()
+    assert main(["sql", "select id, level from instances order by level, id", "--json",
+                 "--data-root", root]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["level"] for r in rows] == [1, 1, 3, 3]
+    assert main(["show", rows[0]["id"][:8], "--data-root", root, "--out", str(tmp_path / "pics")]) == 0
+    out = capsys.readouterr().out
+    assert "Question (text-only variant)" in out and "## Answer" in out
+    assert (tmp_path / "pics" / f"{rows[0]['id']}-0.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["show", "ffffffffffff", "--data-root", root]) == 2
+
+
+def test_console_script_runs():
+    proc = subprocess.run([str(BIN), "tasks"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "trapping_rain_water" in proc.stdout
+    proc = subprocess.run([str(BIN), "generate", "--levels", "9"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
