@@ -1,0 +1,333 @@
+"""Tapa (puzzles; official label `tapa`).
+
+Shade cells black so that each clue lists the lengths of the black runs in the eight cells around
+it, the black cells form one orthogonally connected wall, no 2x2 block is all black and clue cells
+stay white. The generator grows a random connected wall without 2x2 blocks, reveals the clues of a
+share of its white cells, and adds the clue that kills a rival shading until a propagating search
+proves the shading unique.
+"""
+
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+from generators.base import Rejected, Solution, Step, Task, Variant
+from generators.puzzles._place import ORTHO, board, grid_text, pairs_text
+from generators.registry import register
+from generators.render import BLACK, text_center, to_png
+
+# level: (grid side n, black share of the cells, share of the white cells shown as clues)
+LEVELS = {
+    1: (3, 0.45, 0.5),
+    2: (4, 0.5, 0.45),
+    3: (5, 0.5, 0.4),
+    4: (6, 0.52, 0.35),
+    5: (7, 0.55, 0.3),
+}
+NODE_BUDGET = 4_000
+CLUE_ROUNDS = 30
+# the ring of eight neighbours, clockwise from the top-left
+RING = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
+UNKNOWN, WHITE, BLACK_CELL = -1, 0, 1
+
+
+class State(BaseModel):
+    n: int
+    clues: dict[str, list[int]]  # "row,col" -> run lengths (sorted), [0] for no black neighbour
+
+
+class Tapa(Task[State]):
+    name = "tapa"
+    category = "puzzles"
+    official_name = "tapa"
+    levels = LEVELS
+    rules = ("Shade some cells black. A clue cell stays white; its numbers are the lengths of the "
+             "groups of consecutive black cells among its eight neighbours (read around the ring; "
+             "the order of the numbers does not matter, 0 = no black neighbour). All black cells "
+             "form one orthogonally connected area, and no 2x2 block is entirely black.")
+    answer_format = "the black cells as (row,col) pairs, 0-based, e.g. (0,1), (0,2), (1,2)"
+
+    def generate(self, rng: random.Random, level: int) -> State:
+        n, black_share, clue_share = self.params(level)
+        black = _grow_wall(rng, n, round(n * n * black_share))
+        whites = [i for i in range(n * n) if i not in black]
+        clues = {i: _clue_of(black, n, i) for i in whites}
+        shown = set(rng.sample(whites, max(1, round(len(whites) * clue_share))))
+        for _ in range(CLUE_ROUNDS):
+            search = _Search(n, {i: clues[i] for i in sorted(shown)}, record=False)
+            search.run()
+            if search.exhausted:
+                raise Rejected("search budget exceeded")
+            if search.count == 1:
+                return State(n=n, clues={f"{i // n},{i % n}": clues[i] for i in sorted(shown)})
+            rival = next(s for s in search.solutions if set(s) != black)
+            shown.add(_splitting_clue(rng, n, black, rival, whites, shown))
+        raise Rejected("no unique clue set")
+
+    def solve(self, state: State) -> Solution:
+        n = state.n
+        clues = {int(k.split(",")[0]) * n + int(k.split(",")[1]): v for k, v in state.clues.items()}
+        search = _Search(n, clues, record=True)
+        search.run()
+        if not search.solutions or search.exhausted:
+            raise Rejected("unsolved within the search budget")
+        black = search.solutions[0]
+        steps = search.steps
+        steps.append(Step(kind="check", text="Every clue matches its ring, the black cells are "
+                          "connected and no 2x2 block is black.", anchor=search.first_anchor))
+        steps.append(Step(kind="conclude", text=f"{len(black)} black cells, as (row,col)."))
+        return Solution(answer=pairs_text((i // n, i % n) for i in black), steps=steps,
+                        num_solutions=search.count, effort=search.effort)
+
+    def question(self, state: State, variant: Variant) -> str:
+        intro = "Tapa. " + self.rules
+        if variant == "image":
+            body = (f"The picture shows the {state.n}x{state.n} grid with its clue numbers; rows "
+                    "and columns are numbered from 0 (row first).")
+        else:
+            listed = "\n".join(f"({k}): {' '.join(map(str, v))}" for k, v in _sorted_clues(state))
+            body = (f"The grid is {state.n}x{state.n}, rows and columns numbered from 0. "
+                    f"Clue cells (row,col): numbers\n{listed}\nAll other cells are free.")
+        return f"{intro}\n\n{body}\n\nWhich cells are black? Answer with {self.answer_format}."
+
+    def render(self, state: State) -> list[bytes]:
+        n, cell = state.n, 52
+        image, draw, x0, y0 = board(n, n, cell)
+        for r in range(n):
+            for c in range(n):
+                draw.rectangle((x0 + c * cell, y0 + r * cell, x0 + (c + 1) * cell, y0 + (r + 1) * cell),
+                               outline=BLACK, width=1)
+        for key, values in state.clues.items():
+            r, c = map(int, key.split(","))
+            text = " ".join(map(str, values))
+            text_center(draw, (x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell), text,
+                        24 if len(values) == 1 else 17)
+        return [to_png(image)]
+
+    def initial_state(self, state: State) -> dict:
+        return {"rows": state.n, "cols": state.n,
+                "clues": {k: list(v) for k, v in _sorted_clues(state)}}
+
+
+def _sorted_clues(state: State) -> list[tuple[str, list[int]]]:
+    return sorted(state.clues.items(), key=lambda kv: tuple(map(int, kv[0].split(","))))
+
+
+def _grow_wall(rng: random.Random, n: int, target: int) -> set[int]:
+    """A random orthogonally connected black area without 2x2 blocks."""
+    black = {rng.randrange(n * n)}
+    while len(black) < target:
+        frontier = sorted({(i // n + dr) * n + i % n + dc for i in black for dr, dc in ORTHO
+                           if 0 <= i // n + dr < n and 0 <= i % n + dc < n} - black)
+        rng.shuffle(frontier)
+        grown = next((j for j in frontier if not _makes_block(black, n, j)), None)
+        if grown is None:
+            break
+        black.add(grown)
+    if len(black) < max(2, target - n):
+        raise Rejected("the wall stopped growing")
+    return black
+
+
+def _makes_block(black: set[int], n: int, j: int) -> bool:
+    r, c = divmod(j, n)
+    for dr in (-1, 0):
+        for dc in (-1, 0):
+            cells = [(r + dr + a) * n + c + dc + b for a in (0, 1) for b in (0, 1)]
+            if (0 <= r + dr and r + dr + 1 < n and 0 <= c + dc and c + dc + 1 < n
+                    and all(k == j or k in black for k in cells)):
+                return True
+    return False
+
+
+def _ring(n: int, i: int) -> list[int | None]:
+    r, c = divmod(i, n)
+    return [(r + dr) * n + c + dc if 0 <= r + dr < n and 0 <= c + dc < n else None for dr, dc in RING]
+
+
+def _runs(bits: list[bool]) -> list[int]:
+    """Lengths of the cyclic runs of True in an 8-ring, sorted; [0] for none."""
+    if all(bits):
+        return [8]
+    start = bits.index(False)
+    runs, length = [], 0
+    for k in range(1, 9):
+        if bits[(start + k) % 8]:
+            length += 1
+        elif length:
+            runs.append(length)
+            length = 0
+    return sorted(runs) or [0]
+
+
+def _clue_of(black: set[int], n: int, i: int) -> list[int]:
+    return _runs([j is not None and j in black for j in _ring(n, i)])
+
+
+@lru_cache(maxsize=4096)
+def _patterns(clue: tuple[int, ...], open_mask: int) -> tuple[int, ...]:
+    """8-bit ring masks (bit k = ring position k black) within `open_mask` that give `clue`."""
+    return tuple(m for m in range(256) if m & ~open_mask == 0
+                 and _runs([bool(m >> k & 1) for k in range(8)]) == list(clue))
+
+
+def _splitting_clue(rng: random.Random, n: int, black: set[int], rival: list[int],
+                    whites: list[int], shown: set[int]) -> int:
+    """A white cell whose clue tells the intended shading from the rival one."""
+    rival_set = set(rival)
+    direct = [i for i in whites if i in rival_set and i not in shown]
+    if direct:
+        return rng.choice(direct)
+    differ = [i for i in whites if _clue_of(rival_set, n, i) != _clue_of(black, n, i) and i not in shown]
+    if not differ:
+        raise Rejected("rival shading cannot be told apart")
+    return rng.choice(differ)
+
+
+class _Search:
+    """Propagation (clue ring patterns, 2x2 blocks, reachability of the wall) plus branching."""
+
+    def __init__(self, n: int, clues: dict[int, list[int]], record: bool):
+        self.n, self.clues, self.record = n, clues, record
+        self.rings = {i: _ring(n, i) for i in clues}
+        self.pats = {}
+        for i, ring in self.rings.items():
+            open_mask = sum(1 << k for k, j in enumerate(ring) if j is not None and j not in clues)
+            self.pats[i] = _patterns(tuple(sorted(clues[i])), open_mask)
+        self.steps: list[Step] = []
+        self.solutions: list[list[int]] = []
+        self.count = self.nodes = self.effort = 0
+        self.exhausted = False
+        self.first_anchor = ""
+
+    def run(self) -> None:
+        grid = [UNKNOWN] * (self.n * self.n)
+        for i in self.clues:
+            grid[i] = WHITE
+        self._note("observe", f"The {self.n}x{self.n} grid has {len(self.clues)} clue cells, which "
+                   "are white. # = black, . = white, ? = undecided, clue cells show their numbers.", grid)
+        self._dfs(grid)
+
+    def _anchor(self, grid: list[int]) -> str:
+        n = self.n
+        cells = [["".join(map(str, self.clues[i])) if i in self.clues else "?.#"[grid[i] + 1]
+                  for i in range(r * n, r * n + n)] for r in range(n)]
+        return grid_text(cells)
+
+    def _note(self, kind: str, text: str, grid: list[int] | None = None) -> None:
+        if self.record and not self.solutions:
+            self.steps.append(Step(kind=kind, text=text, anchor=self._anchor(grid) if grid else None))
+
+    def _dfs(self, grid: list[int]) -> None:
+        self.nodes += 1
+        if self.nodes > NODE_BUDGET:
+            self.exhausted = True
+            return
+        reasons = self._propagate(grid)
+        if reasons is None:
+            self._note("dead_end", "Contradiction: a clue, a 2x2 block or the wall's connection fails.")
+            return
+        if reasons:
+            self._note("deduce", "; ".join(reasons[:5]) + (" ..." if len(reasons) > 5 else ""), grid)
+        if UNKNOWN not in grid:
+            black = [i for i, v in enumerate(grid) if v == BLACK_CELL]
+            if not black or not self._connected(grid, black):
+                self._note("dead_end", "The black cells do not form one connected wall.")
+                return
+            self.count += 1
+            if not self.solutions:
+                self.first_anchor = self._anchor(grid)
+            self.solutions.append(black)
+            return
+        i = self._pick(grid)
+        for value in (BLACK_CELL, WHITE):
+            if self.count >= 2 or self.exhausted:
+                return
+            trial = grid[:]
+            trial[i] = value
+            self.effort += 1
+            self._note("try", f"Guess ({i // self.n},{i % self.n}) is {'black' if value else 'white'}.")
+            self._dfs(trial)
+            if value == BLACK_CELL and not self.solutions:
+                self._note("backtrack", f"Undo: ({i // self.n},{i % self.n}) must be white.")
+
+    def _pick(self, grid: list[int]) -> int:
+        """An undecided cell in the ring of the clue with the fewest fitting patterns."""
+        best, best_k = None, 10 ** 9
+        for i, ring in self.rings.items():
+            opens = [j for j in ring if j is not None and grid[j] == UNKNOWN]
+            if opens and len(self.pats[i]) < best_k:
+                best, best_k = opens[0], len(self.pats[i])
+        return best if best is not None else grid.index(UNKNOWN)
+
+    def _set(self, grid: list[int], j: int, value: int) -> None:
+        grid[j] = value
+        self.effort += 1
+
+    def _propagate(self, grid: list[int]) -> list[str] | None:
+        n, reasons, changed = self.n, [], True
+        while changed:
+            changed = False
+            for i, ring in self.rings.items():
+                black = white = 0
+                for k, j in enumerate(ring):
+                    if j is not None and grid[j] != UNKNOWN:
+                        if grid[j] == BLACK_CELL:
+                            black |= 1 << k
+                        else:
+                            white |= 1 << k
+                fit = [p for p in self.pats[i] if p & white == 0 and p & black == black]
+                if not fit:
+                    return None
+                must, may = 255, 0
+                for p in fit:
+                    must &= p
+                    may |= p
+                forced = []
+                for k, j in enumerate(ring):
+                    if j is not None and grid[j] == UNKNOWN:
+                        if must >> k & 1:
+                            self._set(grid, j, BLACK_CELL)
+                            forced.append(f"({j // n},{j % n}) black")
+                        elif not may >> k & 1:
+                            self._set(grid, j, WHITE)
+                            forced.append(f"({j // n},{j % n}) white")
+                if forced:
+                    changed = True
+                    reasons.append(f"clue {' '.join(map(str, self.clues[i]))} at ({i // n},{i % n}) "
+                                   f"forces {', '.join(forced)}")
+            for r in range(n - 1):
+                for c in range(n - 1):
+                    quad = (r * n + c, r * n + c + 1, r * n + n + c, r * n + n + c + 1)
+                    blacks = sum(grid[j] == BLACK_CELL for j in quad)
+                    if blacks == 4:
+                        return None
+                    if blacks == 3:
+                        j = next((j for j in quad if grid[j] == UNKNOWN), None)
+                        if j is not None:
+                            self._set(grid, j, WHITE)
+                            reasons.append(f"({j // n},{j % n}) white, else a 2x2 black block")
+                            changed = True
+        black = [i for i, v in enumerate(grid) if v == BLACK_CELL]
+        if black and not self._connected(grid, black, through_unknown=True):
+            return None
+        return reasons
+
+    def _connected(self, grid: list[int], black: list[int], through_unknown: bool = False) -> bool:
+        n, seen, stack = self.n, {black[0]}, [black[0]]
+        while stack:
+            i = stack.pop()
+            r, c = divmod(i, n)
+            for dr, dc in ORTHO:
+                if 0 <= r + dr < n and 0 <= c + dc < n:
+                    j = i + dr * n + dc
+                    if j not in seen and (grid[j] == BLACK_CELL or through_unknown and grid[j] == UNKNOWN):
+                        seen.add(j)
+                        stack.append(j)
+        return all(i in seen for i in black)
+
+
+register(Tapa())
