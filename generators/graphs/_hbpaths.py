@@ -1,0 +1,280 @@
+"""Shared machinery of the four path tasks: building graphs on the clear pairs of a layout, the
+pruned Hamiltonian search, Hierholzer's splicing, and the texts they share."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from generators.base import Rejected, Step
+
+Edge = tuple[int, int]
+
+
+# -- graphs ---------------------------------------------------------------------------------
+def adjacency_of(n: int, edges: set[Edge] | list[Edge]) -> list[list[int]]:
+    adj: list[list[int]] = [[] for _ in range(n)]
+    for u, v in edges:
+        adj[u].append(v)
+        adj[v].append(u)
+    return [sorted(a) for a in adj]
+
+
+def edges_of(adj: list[list[int]]) -> list[Edge]:
+    return [(u, v) for u, nbrs in enumerate(adj) for v in nbrs if u < v]
+
+
+def adjacency_dict(adj: list[list[int]]) -> dict[str, list[int]]:
+    """The public benchmark's shape: vertex (as a JSON key) -> sorted neighbour list."""
+    return {str(u): list(nbrs) for u, nbrs in enumerate(adj)}
+
+
+def adjacency_lines(adj: list[list[int]]) -> str:
+    return "\n".join(f"{u}: {nbrs}" for u, nbrs in enumerate(adj))
+
+
+def spanning_tree(rng: random.Random, n: int, pairs: list[Edge], max_degree: int = 99,
+                  groups: list[int] | None = None) -> set[Edge]:
+    """A random spanning tree (a forest with one tree per group when `groups` labels the vertices)
+    over the allowed pairs, no vertex above `max_degree`: random-order Kruskal."""
+    parent = list(range(n))
+    degree = [0] * n
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    order = pairs[:]
+    rng.shuffle(order)
+    tree: set[Edge] = set()
+    for u, v in order:
+        if (groups is not None and groups[u] != groups[v]) or max(degree[u], degree[v]) >= max_degree:
+            continue
+        ru, rv = find(u), find(v)
+        if ru != rv:
+            parent[ru] = rv
+            tree.add((u, v))
+            degree[u] += 1
+            degree[v] += 1
+    if len(tree) != n - (len(set(groups)) if groups is not None else 1):
+        raise Rejected("allowed pairs do not connect the layout")
+    return tree
+
+
+def add_extras(rng: random.Random, base: set[tuple[int, int]], pairs: list[tuple[int, int]],
+                chance: float, max_degree: int) -> set[tuple[int, int]]:
+    """Add each further allowed pair with probability `chance` while both ends stay under the cap."""
+    edges = set(base)
+    degree: dict[int, int] = {}
+    for u, v in edges:
+        degree[u] = degree.get(u, 0) + 1
+        degree[v] = degree.get(v, 0) + 1
+    for u, v in pairs:
+        if (u, v) in edges or rng.random() >= chance:
+            continue
+        if degree.get(u, 0) < max_degree and degree.get(v, 0) < max_degree:
+            edges.add((u, v))
+            degree[u] = degree.get(u, 0) + 1
+            degree[v] = degree.get(v, 0) + 1
+    return edges
+
+
+def components(n: int, adj: list[list[int]]) -> list[list[int]]:
+    """Connected components of the vertices that have edges, each sorted, in order of least vertex."""
+    seen = [False] * n
+    parts = []
+    for s in range(n):
+        if seen[s] or not adj[s]:
+            continue
+        seen[s], stack, part = True, [s], []
+        while stack:
+            u = stack.pop()
+            part.append(u)
+            for w in adj[u]:
+                if not seen[w]:
+                    seen[w] = True
+                    stack.append(w)
+        parts.append(sorted(part))
+    return parts
+
+
+# -- Hamiltonian search ---------------------------------------------------------------------
+class SearchBudget(Exception):
+    """The bounded search ran out of nodes."""
+
+
+@dataclass
+class HamiltonSearch:
+    """Depth-first search for a Hamiltonian path from `start` (or a cycle through it), trying
+    neighbours in ascending order (as a reader of the adjacency lists would) and pruning a branch
+    as soon as the unvisited vertices cannot all be covered: a vertex without enough free
+    neighbours, two possible path ends, a vertex cut off from the path's end. Every try, dead end
+    and backtrack is recorded."""
+
+    adj: list[list[int]]
+    start: int
+    cycle: bool
+    budget: int = 200_000
+    record: bool = True
+    max_recorded: int = 1500
+    nodes: int = 0
+    steps: list[Step] = field(default_factory=list)
+
+    def run(self) -> list[int] | None:
+        n = len(self.adj)
+        self.visited = [False] * n
+        self.visited[self.start] = True
+        self.path = [self.start]
+        reason = self.blocked(self.start)
+        if reason:
+            self.note("deduce", f"Before any move: {reason}. No branch can succeed.", self.anchor())
+            return None
+        return self.path[:] if self.extend(self.start) else None
+
+    def note(self, kind: str, text: str, anchor: str | None = None) -> None:
+        if self.record and len(self.steps) < self.max_recorded:
+            self.steps.append(Step(kind=kind, text=text, anchor=anchor))
+
+    def anchor(self) -> str:
+        rest = [u for u in range(len(self.adj)) if not self.visited[u]]
+        return f"path: {' -> '.join(map(str, self.path))}\nunvisited: {rest}"
+
+    def free_degree(self, u: int, end: int) -> int:
+        return sum(1 for w in self.adj[u]
+                   if not self.visited[w] or w == end or (self.cycle and w == self.start))
+
+    def blocked(self, end: int) -> str | None:
+        """Why the unvisited vertices cannot be covered from the path's end `end`, or None."""
+        rest = [u for u in range(len(self.adj)) if not self.visited[u]]
+        if not rest:
+            return None
+        need = 2 if self.cycle else 1
+        single = []
+        for u in rest:
+            d = self.free_degree(u, end)
+            if d == 0:
+                return f"vertex {u} has no free neighbour left, so it can never be reached"
+            if d < need:
+                return f"vertex {u} has only one free neighbour left, so the cycle cannot pass through it"
+            if d == 1:
+                single.append(u)
+        if len(single) > 1 and len(rest) > 1:
+            return (f"vertices {single[0]} and {single[1]} each have only one free neighbour; "
+                    "both would have to be the last vertex")
+        if self.cycle and len(self.path) > 1 and not any(not self.visited[w] for w in self.adj[self.start]):
+            return f"no unvisited vertex is adjacent to {self.start}, so the cycle cannot close"
+        reached, stack = {end}, [end]
+        while stack:
+            for w in self.adj[stack.pop()]:
+                if not self.visited[w] and w not in reached:
+                    reached.add(w)
+                    stack.append(w)
+        cut = [u for u in rest if u not in reached]
+        if cut:
+            return f"vertices {cut} are cut off from {end}"
+        return None
+
+    def extend(self, v: int) -> bool:
+        n = len(self.adj)
+        if len(self.path) == n:
+            if not self.cycle or self.start in self.adj[v]:
+                return True
+            self.note("dead_end", f"All vertices are visited but {v} is not adjacent to "
+                      f"{self.start}, so the cycle cannot close.", self.anchor())
+            return False
+        options = [w for w in self.adj[v] if not self.visited[w]]  # ascending, as listed
+        for w in options:
+            self.nodes += 1
+            if self.nodes > self.budget:
+                raise SearchBudget(f"more than {self.budget} search nodes")
+            self.visited[w] = True
+            self.path.append(w)
+            self.note("try", f"From {v} go to {w} (free neighbours of {v}: {options}).", self.anchor())
+            reason = self.blocked(w)
+            if reason:
+                self.note("dead_end", reason[0].upper() + reason[1:] + ".")
+            elif self.extend(w):
+                return True
+            self.path.pop()
+            self.visited[w] = False
+            self.note("backtrack", f"Undo {w}; back at {v}.")
+        return False
+
+
+def random_hamiltonian_path(rng: random.Random, n: int, pairs: list[Edge], start: int,
+                            close: bool = False, budget: int = 4000) -> list[int]:
+    """A random Hamiltonian path (closing into a cycle when `close`) over the allowed pairs:
+    randomised DFS, fewest onward options first with random tie-breaks, bounded."""
+    allowed: list[list[int]] = [[] for _ in range(n)]
+    for u, v in pairs:
+        allowed[u].append(v)
+        allowed[v].append(u)
+    path, on = [start], [False] * n
+    on[start] = True
+    count = 0
+
+    def grow(v: int) -> bool:
+        nonlocal count
+        if len(path) == n:
+            return not close or start in allowed[v]
+        options = [w for w in allowed[v] if not on[w]]
+        keys = {w: (sum(1 for x in allowed[w] if not on[x]), rng.random()) for w in options}
+        for w in sorted(options, key=keys.__getitem__):
+            count += 1
+            if count > budget:
+                return False
+            on[w] = True
+            path.append(w)
+            if grow(w):
+                return True
+            path.pop()
+            on[w] = False
+        return False
+
+    if not grow(start):
+        raise Rejected("no Hamiltonian route over the layout")
+    return path
+
+
+# -- Eulerian trails ------------------------------------------------------------------------
+def degree_table(adj: list[list[int]]) -> str:
+    return "\n".join(f"vertex {u}: degree {len(nbrs)} ({'odd' if len(nbrs) % 2 else 'even'})"
+                     for u, nbrs in enumerate(adj))
+
+
+def hierholzer(adj: list[list[int]], start: int) -> tuple[list[int], list[Step]]:
+    """Hierholzer's algorithm with visible splices: walk unused edges from `start` (smallest
+    neighbour first) until stuck; then, while edges remain, walk a closed detour from the first
+    trail vertex that still has unused edges and splice it in there."""
+    unused = [list(nbrs) for nbrs in adj]
+    left = sum(len(a) for a in adj) // 2
+
+    def walk(v: int) -> list[int]:
+        nonlocal left
+        route = [v]
+        while unused[v]:
+            w = unused[v][0]
+            unused[v].remove(w)
+            unused[w].remove(v)
+            left -= 1
+            route.append(w)
+            v = w
+        return route
+
+    trail = walk(start)
+    steps = [Step(kind="deduce", text=f"Walk from {start} along unused edges, always to the "
+                  f"smallest unused neighbour, until stuck at {trail[-1]}.",
+                  anchor=f"trail: {' -> '.join(map(str, trail))}\nedges left: {left}")]
+    while left:
+        at = next(i for i, v in enumerate(trail) if unused[v])
+        v = trail[at]
+        detour = walk(v)
+        steps.append(Step(kind="try", text=f"Vertex {v} (position {at} of the trail) still has unused "
+                          f"edges: walk a closed detour from it.",
+                          anchor=f"detour: {' -> '.join(map(str, detour))}"))
+        trail = trail[:at] + detour + trail[at + 1:]
+        steps.append(Step(kind="deduce", text=f"Splice the detour into the trail at {v}.",
+                          anchor=f"trail: {' -> '.join(map(str, trail))}\nedges left: {left}"))
+    return trail, steps
