@@ -1,0 +1,381 @@
+"""Kakuro (puzzles; official label `kakuro`).
+
+Black cells carry sums: the number in the upper-right triangle is the sum of the white run to its
+right, the one in the lower-left triangle the sum of the run below it. Fill every white cell with
+1-9, no digit twice in a run. Generation draws a layout (first row and column black, every white
+run at least two long), fills it at random, takes the run sums as clues and keeps the draw only if
+the solution is unique. The solver narrows each cell to the digits of the digit sets that can
+still make its runs' sums, places singles, and guesses when that stalls.
+"""
+
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+from itertools import combinations
+
+from pydantic import BaseModel
+
+from generators.base import Rejected, Solution, Step, Task, Variant
+from generators.puzzles._gridA import (Contradiction, GuessSearch, OverBudget, board, cell_name,
+                                       digits_of, show_set)
+from generators.registry import register
+from generators.render import BLACK, WHITE, text_center, to_png
+
+# level: (grid side including the clue row and column, chance of an extra black cell, repairs)
+LEVELS = {
+    1: (3, 0.0, 30),
+    2: (4, 0.15, 30),
+    3: (5, 0.25, 30),
+    4: (6, 0.3, 30),
+    5: (7, 0.3, 30),
+}
+COUNT_BUDGET = 2000  # guesses per uniqueness proof
+
+
+class State(BaseModel):
+    layout: list[str]          # rows of '#' (black) and '.' (white)
+    right: list[list[int]]     # across sum in a black cell, 0 = none
+    down: list[list[int]]      # down sum in a black cell, 0 = none
+
+
+@lru_cache(maxsize=None)
+def combos(length: int, total: int) -> tuple[int, ...]:
+    """Masks of the sets of `length` distinct digits 1-9 summing to `total`."""
+    return tuple(sum(1 << d for d in ds) for ds in combinations(range(1, 10), length)
+                 if sum(ds) == total)
+
+
+def runs_of(layout: list[str]) -> list[tuple[str, tuple[int, int], list[tuple[int, int]]]]:
+    """Every white run with its direction and clue cell, in reading order of the clue cells."""
+    n, m = len(layout), len(layout[0])
+    runs = []
+    for r in range(n):
+        for c in range(m):
+            if layout[r][c] != "#":
+                continue
+            for way, (dr, dc) in (("across", (0, 1)), ("down", (1, 0))):
+                cells = []
+                rr, cc = r + dr, c + dc
+                while rr < n and cc < m and layout[rr][cc] == ".":
+                    cells.append((rr, cc))
+                    rr, cc = rr + dr, cc + dc
+                if cells:
+                    runs.append((way, (r, c), cells))
+    return runs
+
+
+class _Kakuro(GuessSearch):
+    def __init__(self, state: State, record: bool = True):
+        super().__init__(record)
+        self.layout = state.layout
+        self.cells = [(r, c) for r, row in enumerate(state.layout) for c, ch in enumerate(row)
+                      if ch == "."]
+        index = {rc: i for i, rc in enumerate(self.cells)}
+        self.runs: list[tuple[list[int], int, str]] = []
+        self.cell_runs: list[list[int]] = [[] for _ in self.cells]
+        for way, (r, c), cells in runs_of(state.layout):
+            total = state.right[r][c] if way == "across" else state.down[r][c]
+            ids = [index[rc] for rc in cells]
+            for i in ids:
+                self.cell_runs[i].append(len(self.runs))
+            self.runs.append((ids, total, f"{way} {total} from {cell_name(r, c)} ({len(ids)} cells)"))
+        self.cand = [0b1111111110] * len(self.cells)
+        self.value = [0] * len(self.cells)
+        self.dirty = set(range(len(self.runs)))  # runs whose cells changed since last checked
+        self.singles: list[int] = []             # cells narrowed to one digit, to place
+
+    def deduce_title(self) -> str:
+        return "Run sums"
+
+    def deductions(self):
+        while self.dirty:
+            run = min(self.dirty)  # lowest index first: a deterministic order
+            self.dirty.discard(run)
+            ids, total, label = self.runs[run]
+            placed = 0
+            for i in ids:
+                placed |= 1 << self.value[i]
+            placed &= ~1
+            open_ids = [i for i in ids if not self.value[i]]
+            fits = [m for m in combos(len(ids), total)
+                    if m & placed == placed and all(self.cand[i] & m for i in open_ids)]
+            if not fits:
+                raise Contradiction(f"no set of distinct digits completes the {label}")
+            union = 0
+            for m in fits:
+                union |= m
+            narrowed = []
+            for i in open_ids:
+                new = self.cand[i] & union & ~placed
+                if new != self.cand[i]:
+                    if not new:
+                        raise Contradiction(f"{cell_name(*self.cells[i])} has no digit left "
+                                            f"for the {label}")
+                    self.cand[i] = new
+                    self.dirty.update(self.cell_runs[i])
+                    if self.record:
+                        narrowed.append(f"{cell_name(*self.cells[i])} in {show_set(new)}")
+                    if new & (new - 1) == 0:
+                        self.singles.append(i)
+            if narrowed:
+                sets = " or ".join(show_set(m) for m in fits)
+                yield f"the {label} uses {sets}, so {', '.join(narrowed)}"
+            while self.singles:
+                i = self.singles.pop(0)
+                if not self.value[i]:
+                    d = self.cand[i].bit_length() - 1
+                    self.placements += 1
+                    self.assign(i, d)
+                    yield f"{cell_name(*self.cells[i])} = {d} (its only digit)"
+
+    def assign(self, i: int, d: int) -> None:
+        self.value[i] = d
+        self.cand[i] = 1 << d
+        for run in self.cell_runs[i]:
+            self.dirty.add(run)
+            for j in self.runs[run][0]:
+                if j != i and self.value[j] == d:
+                    raise Contradiction(f"{d} would appear twice in the {self.runs[run][2]}")
+                if j != i and not self.value[j] and self.cand[j] >> d & 1:
+                    self.cand[j] &= ~(1 << d)
+                    if not self.cand[j]:
+                        raise Contradiction(f"{cell_name(*self.cells[j])} has no digit left")
+                    self.dirty.update(self.cell_runs[j])
+                    if self.cand[j] & (self.cand[j] - 1) == 0:
+                        self.singles.append(j)
+
+    def choose(self):
+        open_ids = [i for i in range(len(self.cells)) if not self.value[i]]
+        if not open_ids:
+            return None
+        i = min(open_ids, key=lambda j: (bin(self.cand[j]).count("1"), j))
+        return i, list(digits_of(self.cand[i])), cell_name(*self.cells[i])
+
+    def snapshot(self):
+        return list(self.cand), list(self.value)
+
+    def restore(self, snap) -> None:
+        self.cand, self.value = list(snap[0]), list(snap[1])
+        self.dirty, self.singles = set(), []
+
+    def anchor(self) -> str:
+        grid = [["#" if ch == "#" else "." for ch in row] for row in self.layout]
+        for (r, c), v in zip(self.cells, self.value):
+            if v:
+                grid[r][c] = str(v)
+        return "\n".join(" ".join(row) for row in grid)
+
+
+def _layout(rng: random.Random, n: int, black: float) -> list[str]:
+    """First row and column black; then black cells added one at a time at random interior
+    spots, each kept only if every white run stays at least two cells long."""
+    white = [[r > 0 and c > 0 for c in range(n)] for r in range(n)]
+
+    def short_runs_near(r: int, c: int) -> bool:
+        for rr, cc in ((r, c - 1), (r, c + 1), (r - 1, c), (r + 1, c)):
+            if 0 <= rr < n and 0 <= cc < n and white[rr][cc]:
+                across = sum(1 for _ in _stretch(white, rr, cc, 0, 1))
+                downward = sum(1 for _ in _stretch(white, rr, cc, 1, 0))
+                if across < 2 or downward < 2:
+                    return True
+        return False
+
+    target = round(black * (n - 1) ** 2)
+    spots = [(r, c) for r in range(1, n) for c in range(1, n)]
+    rng.shuffle(spots)
+    for r, c in spots:
+        if target == 0:
+            break
+        white[r][c] = False
+        if short_runs_near(r, c):
+            white[r][c] = True
+        else:
+            target -= 1
+    return ["".join("." if w else "#" for w in row) for row in white]
+
+
+def _stretch(white: list[list[bool]], r: int, c: int, dr: int, dc: int):
+    """The white cells of the run through (r, c) in direction (dr, dc)."""
+    n = len(white)
+    while 0 <= r - dr < n and 0 <= c - dc < n and white[r - dr][c - dc]:
+        r, c = r - dr, c - dc
+    while 0 <= r < n and 0 <= c < n and white[r][c]:
+        yield r, c
+        r, c = r + dr, c + dc
+
+
+def _clues(layout: list[str], runs, value: dict[tuple[int, int], int]) -> State:
+    n = len(layout)
+    right = [[0] * n for _ in range(n)]
+    down = [[0] * n for _ in range(n)]
+    for way, (r, c), cells in runs:
+        (right if way == "across" else down)[r][c] = sum(value[rc] for rc in cells)
+    return State(layout=layout, right=right, down=down)
+
+
+def _ambiguity(runs, value: dict[tuple[int, int], int], rc: tuple[int, int], d: int) -> int:
+    """How many digit sets the runs through `rc` would allow if it held `d`."""
+    score = 1
+    for _, _, cells in runs:
+        if rc in cells:
+            total = sum(value[x] for x in cells) - value[rc] + d
+            score *= len(combos(len(cells), total))
+    return score
+
+
+def _fill(rng: random.Random, layout: list[str]) -> dict[tuple[int, int], int] | None:
+    """Random digits, distinct within every run (randomized depth-first search)."""
+    cells = [(r, c) for r, row in enumerate(layout) for c, ch in enumerate(row) if ch == "."]
+    value: dict[tuple[int, int], int] = {}
+    runs = runs_of(layout)
+    peers = {rc: set() for rc in cells}
+    for _, _, run in runs:
+        for rc in run:
+            peers[rc].update(x for x in run if x != rc)
+    budget = [2000]
+
+    def place(k: int) -> bool:
+        if k == len(cells):
+            return True
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        rc = cells[k]
+        used = {value[p] for p in peers[rc] if p in value}
+        for d in rng.sample(range(1, 10), 9):
+            if d not in used:
+                value[rc] = d
+                if place(k + 1):
+                    return True
+                del value[rc]
+        return False
+
+    return value if place(0) else None
+
+
+class Kakuro(Task[State]):
+    name = "kakuro"
+    category = "puzzles"
+    official_name = "kakuro"
+    levels = LEVELS
+    unique = True
+    rules = ("Fill every white cell with a digit 1-9. A black cell may hold clues: the number "
+             "above its diagonal (upper right) is the sum of the run of white cells to its right, "
+             "the number below its diagonal (lower left) is the sum of the run of white cells "
+             "below it. No digit repeats within a run.")
+    answer_format = ("every white cell as (row,column):digit, separated by spaces, rows and "
+                     "columns counted from 0 at the top left, e.g. (1,1):4 (1,2):3 ...")
+
+    def generate(self, rng: random.Random, level: int) -> State:
+        n, black, repairs = self.params(level)
+        layout = _layout(rng, n, black)
+        whites = sum(row.count(".") for row in layout)
+        if whites < max(4, (n - 1) ** 2 * 0.45):
+            raise Rejected("too few white cells")
+        value = _fill(rng, layout)
+        if value is None:
+            raise Rejected("fill failed")
+        runs = runs_of(layout)
+        cells = sorted(value)
+        peers = {rc: {x for _, _, run in runs if rc in run for x in run} - {rc} for rc in cells}
+        for _ in range(repairs):
+            state = _clues(layout, runs, value)
+            solver = _Kakuro(state, record=False)
+            try:
+                if solver.count(2, COUNT_BUDGET) == 1:
+                    return state
+            except OverBudget:
+                raise Rejected("uniqueness not proved within budget") from None
+            # a second solution exists: re-draw a cell where the two differ, to the digit that
+            # leaves its two runs' sums with the fewest digit sets (extreme sums pin digits down)
+            differ = sorted({rc for found in solver.solutions
+                             for rc, v in zip(solver.cells, found[1]) if v != value[rc]})
+            rc = rng.choice(differ)
+            taken = {value[p] for p in peers[rc]}
+            options = [d for d in range(1, 10) if d != value[rc] and d not in taken]
+            if not options:
+                continue
+            value[rc] = min(options, key=lambda d: (_ambiguity(runs, value, rc, d), rng.random()))
+        raise Rejected("no fill with a unique solution")
+
+    def solve(self, state: State) -> Solution:
+        solver = _Kakuro(state)
+        whites = len(solver.cells)
+        solver.steps.append(Step(
+            kind="observe", text=f"The grid has {whites} white cells in {len(solver.runs)} runs "
+            "(# = black, . = white; rows and columns from 0). A run's sum and length allow only "
+            "certain sets of distinct digits; each cell keeps the digits of the sets that still "
+            "fit both its runs.", anchor=solver.anchor()))
+        if not solver.solve():
+            raise Rejected("no solution")
+        try:
+            count = _Kakuro(state, record=False).count(2, COUNT_BUDGET)
+        except OverBudget:
+            raise Rejected("uniqueness not proved within budget") from None
+        answer = " ".join(f"({r},{c}):{v}" for (r, c), v in zip(solver.cells, solver.value))
+        solver.steps.append(Step(kind="check", text="Every white cell holds a digit; each run "
+                                 "has distinct digits adding up to its clue.", anchor=solver.anchor()))
+        solver.steps.append(Step(kind="conclude", text="All white cells: " + answer + "."))
+        return Solution(answer=answer, steps=solver.steps, num_solutions=count,
+                        effort=solver.nodes + solver.placements)
+
+    def question(self, state: State, variant: Variant) -> str:
+        intro = "Kakuro. " + self.rules
+        if variant == "image":
+            body = ("The picture shows the grid: white cells are empty, dark cells are black; "
+                    "a black cell split by a diagonal shows its across sum in the upper-right "
+                    "triangle and its down sum in the lower-left triangle.")
+        else:
+            lines = []
+            for way, (r, c), cells in runs_of(state.layout):
+                total = state.right[r][c] if way == "across" else state.down[r][c]
+                lines.append(f"- black cell {cell_name(r, c)}: {way} sum {total} over "
+                             f"{' '.join(cell_name(*rc) for rc in cells)}")
+            body = ("The grid row by row (# = black cell, . = white cell):\n"
+                    + "\n".join(state.layout) + "\n\nClues:\n" + "\n".join(lines))
+        return f"{intro}\n\n{body}\n\nAnswer with {self.answer_format}."
+
+    def render(self, state: State) -> list[bytes]:
+        n = len(state.layout)
+        cell = 56
+        image, draw, x0, y0 = board(n, n, cell, (10, 10, 10, 10))
+        dark = (60, 64, 72)
+        for r, row in enumerate(state.layout):
+            for c, ch in enumerate(row):
+                x, y = x0 + c * cell, y0 + r * cell
+                if ch == ".":
+                    continue
+                draw.rectangle([x, y, x + cell, y + cell], fill=dark)
+                if state.right[r][c] or state.down[r][c]:
+                    draw.line([(x, y), (x + cell, y + cell)], fill=WHITE, width=2)
+                if state.right[r][c]:
+                    text_center(draw, (x + cell * 0.68, y + cell * 0.3), str(state.right[r][c]), 17,
+                                fill=WHITE)
+                if state.down[r][c]:
+                    text_center(draw, (x + cell * 0.32, y + cell * 0.72), str(state.down[r][c]), 17,
+                                fill=WHITE)
+        for k in range(n + 1):
+            draw.line([(x0, y0 + k * cell), (x0 + n * cell, y0 + k * cell)], fill=BLACK, width=2)
+            draw.line([(x0 + k * cell, y0), (x0 + k * cell, y0 + n * cell)], fill=BLACK, width=2)
+        return [to_png(image)]
+
+    def initial_state(self, state: State) -> dict:
+        grid = []
+        for r, row in enumerate(state.layout):
+            out = []
+            for c, ch in enumerate(row):
+                if ch == ".":
+                    out.append({"type": "white"})
+                    continue
+                cell: dict = {"type": "black"}
+                if state.right[r][c]:
+                    cell["right"] = state.right[r][c]
+                if state.down[r][c]:
+                    cell["down"] = state.down[r][c]
+                out.append(cell)
+            grid.append(out)
+        return {"grid": grid}
+
+
+register(Kakuro())
