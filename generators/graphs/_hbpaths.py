@@ -81,6 +81,33 @@ def add_extras(rng: random.Random, base: set[tuple[int, int]], pairs: list[tuple
     return edges
 
 
+def lift_min_degree(rng: random.Random, edges: set[Edge], pairs: list[Edge], low: int,
+                    max_degree: int) -> set[Edge]:
+    """Give every vertex under degree `low` random further allowed edges (to partners under the
+    cap) where it can get them; vertices left short stay short."""
+    edges = set(edges)
+    degree: dict[int, int] = {}
+    for u, v in edges:
+        degree[u] = degree.get(u, 0) + 1
+        degree[v] = degree.get(v, 0) + 1
+    options: dict[int, list[int]] = {}
+    for u, v in pairs:
+        if (u, v) not in edges:
+            options.setdefault(u, []).append(v)
+            options.setdefault(v, []).append(u)
+    for u in sorted(options):
+        partners = [w for w in options[u] if degree.get(w, 0) < max_degree]
+        rng.shuffle(partners)
+        for w in partners:
+            if degree.get(u, 0) >= low:
+                break
+            if (min(u, w), max(u, w)) not in edges and degree.get(w, 0) < max_degree:
+                edges.add((min(u, w), max(u, w)))
+                degree[u] = degree.get(u, 0) + 1
+                degree[w] = degree.get(w, 0) + 1
+    return edges
+
+
 def components(n: int, adj: list[list[int]]) -> list[list[int]]:
     """Connected components of the vertices that have edges, each sorted, in order of least vertex."""
     seen = [False] * n
