@@ -1,0 +1,318 @@
+"""Calcudoku (puzzles; official label `Calcudoku`).
+
+Fill an n x n grid with 1..n, each once per row and column, so that the numbers in every cage
+combine with the cage's operator to its target. The generator builds a random Latin square, cuts
+it into connected cages, labels each with an operator and target, and keeps the draw only when
+the solution is unique; the solver narrows candidates by row, column and the cage's possible
+fillings, places singles, and guesses when stuck.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from functools import reduce
+
+from pydantic import BaseModel
+
+from generators.base import Rejected, Solution, Step, Task, Variant
+from generators.puzzles._gridB import count, grid_text, label, rc, solve_traced, thick_borders
+from generators.registry import register
+from generators.render import GREY, canvas, grid, to_png
+
+# level: (grid side, largest cage)
+LEVELS = {1: (3, 2), 2: (4, 3), 3: (5, 3), 4: (6, 4), 5: (8, 4)}
+SHOWN = {"+": "+", "-": "−", "*": "×", "/": "÷", "=": ""}
+
+
+class Cage(BaseModel):
+    cells: list[tuple[int, int]]   # 1-based (row, column)
+    operator: str                  # + - * / =
+    target: int
+
+
+class State(BaseModel):
+    n: int
+    cages: list[Cage]
+    solution: list[list[int]]
+
+
+class Calcudoku(Task[State]):
+    name = "calcudoku"
+    category = "puzzles"
+    official_name = "Calcudoku"
+    levels = LEVELS
+    rules = ("Fill the n x n grid with the numbers 1..n so that each number appears exactly once "
+             "in every row and every column. The grid is divided into cages; the numbers in a "
+             "cage must produce the cage's target with its operator: + (sum), × (product), − "
+             "(difference of the two cells, larger minus smaller), ÷ (quotient of the two cells, "
+             "larger over smaller); a single-cell cage simply holds its target.")
+    answer_format = "the grid as a list of rows, e.g. [[3, 1, 2], [1, 2, 3], [2, 3, 1]]"
+
+    def generate(self, rng: random.Random, level: int) -> State:
+        n, biggest = self.params(level)
+        square = _latin(n, rng)
+        cages = [_label(cells, square, rng) for cells in _partition(n, biggest, rng)]
+        found, _ = count(_Model(n, cages), [None] * (n * n), budget=20_000)
+        if found != 1:
+            raise Rejected("not unique")
+        return State(n=n, cages=cages, solution=square)
+
+    def solve(self, state: State) -> Solution:
+        n = state.n
+        intro = (f"The grid is {n}x{n} with {len(state.cages)} cages; cells are (row,col) from 0 "
+                 "in this trace. Cage tags read target+operator.")
+        sol, found, nodes, steps = solve_traced(_Model(n, state.cages), [None] * (n * n), intro)
+        answer = "[" + ", ".join("[" + ", ".join(str(sol[r * n + c]) for c in range(n)) + "]"
+                                 for r in range(n)) + "]"
+        steps.append(Step(kind="conclude", text="Every row, column and cage checks out.", anchor=answer))
+        return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
+
+    def question(self, state: State, variant: Variant) -> str:
+        intro = f"Calcudoku ({state.n}x{state.n}). {self.rules}"
+        if variant == "image":
+            body = ("The picture shows the grid; thick lines outline the cages and each cage's "
+                    "target and operator are written in its top-left cell.")
+        else:
+            lines = [f"- cells {', '.join(f'({r},{c})' for r, c in cage.cells)}: "
+                     f"{cage.target}{' ' + cage.operator if cage.operator != '=' else ' (single cell)'}"
+                     for cage in state.cages]
+            body = "The cages (cells as (row, column) counted from 1):\n" + "\n".join(lines)
+        return f"{intro}\n\n{body}\n\nAnswer with {self.answer_format}."
+
+    def render(self, state: State) -> list[bytes]:
+        n, cell, pad = state.n, 60, 16
+        image, draw = canvas(2 * pad + n * cell, 2 * pad + n * cell)
+        grid(draw, pad, pad, n, n, cell, line=GREY, width=1)
+        region = [[0] * n for _ in range(n)]
+        for k, cage in enumerate(state.cages):
+            for r, c in cage.cells:
+                region[r - 1][c - 1] = k
+            r, c = min(cage.cells)
+            label(draw, (pad + (c - 1) * cell + 4, pad + (r - 1) * cell + 3),
+                  f"{cage.target}{SHOWN[cage.operator]}", 15, anchor="lt")
+        thick_borders(draw, pad, pad, region, cell, width=3)
+        return [to_png(image)]
+
+    def initial_state(self, state: State) -> dict:
+        return {"size": state.n,
+                "cages": [{"cells": [list(p) for p in cage.cells], "operator": cage.operator,
+                           "target": cage.target} for cage in state.cages]}
+
+
+def _latin(n: int, rng: random.Random) -> list[list[int]]:
+    """A random Latin square by row-wise randomized backtracking (restarts bound the work)."""
+    for _ in range(50):
+        rows: list[list[int]] = []
+        cols = [set() for _ in range(n)]
+        ok = True
+        for _r in range(n):
+            row = _row(n, cols, rng)
+            if row is None:
+                ok = False
+                break
+            rows.append(row)
+            for c, v in enumerate(row):
+                cols[c].add(v)
+        if ok:
+            return rows
+    raise Rejected("no Latin square")
+
+
+def _row(n: int, cols: list[set[int]], rng: random.Random) -> list[int] | None:
+    row: list[int] = []
+    budget = [400]
+
+    def fill(c: int) -> bool:
+        if c == n:
+            return True
+        budget[0] -= 1
+        if budget[0] < 0:
+            return False
+        options = [v for v in range(1, n + 1) if v not in cols[c] and v not in row]
+        rng.shuffle(options)
+        for v in options:
+            row.append(v)
+            if fill(c + 1):
+                return True
+            row.pop()
+        return False
+
+    return row if fill(0) else None
+
+
+def _partition(n: int, biggest: int, rng: random.Random) -> list[list[tuple[int, int]]]:
+    """Connected cages grown from random cells; sizes 1..biggest, singles kept rare."""
+    owner: dict[tuple[int, int], int] = {}
+    cages: list[list[tuple[int, int]]] = []
+    order = [(r, c) for r in range(n) for c in range(n)]
+    rng.shuffle(order)
+    sizes = list(range(2, biggest + 1))
+    for start in order:
+        if start in owner:
+            continue
+        want = 1 if rng.random() < 0.08 else rng.choice(sizes)
+        cage = [start]
+        owner[start] = len(cages)
+        while len(cage) < want:
+            frontier = sorted({(r + dr, c + dc) for r, c in cage for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0))
+                               if 0 <= r + dr < n and 0 <= c + dc < n and (r + dr, c + dc) not in owner})
+            if not frontier:
+                break
+            nxt = rng.choice(frontier)
+            owner[nxt] = len(cages)
+            cage.append(nxt)
+        cages.append(sorted(cage))
+    return cages
+
+
+def _label(cells: list[tuple[int, int]], square: list[list[int]], rng: random.Random) -> Cage:
+    values = [square[r][c] for r, c in cells]
+    one_based = [(r + 1, c + 1) for r, c in cells]
+    if len(values) == 1:
+        return Cage(cells=one_based, operator="=", target=values[0])
+    if len(values) == 2:
+        hi, lo = max(values), min(values)
+        options = ["-", "+", "*"] + (["/", "/"] if hi % lo == 0 else [])
+        op = rng.choice(options)
+        target = {"-": hi - lo, "+": hi + lo, "*": hi * lo, "/": hi // lo}[op]
+        return Cage(cells=one_based, operator=op, target=target)
+    op = "*" if math.prod(values) <= 500 and rng.random() < 0.4 else "+"
+    return Cage(cells=one_based, operator=op, target=math.prod(values) if op == "*" else sum(values))
+
+
+def _fillings(cage: Cage, n: int) -> list[tuple[int, ...]]:
+    """Every way to fill the cage that meets its target, with no repeat inside a row or column."""
+    cells = [(r - 1, c - 1) for r, c in cage.cells]
+    k, op, target = len(cells), cage.operator, cage.target
+    out: list[tuple[int, ...]] = []
+    # earlier cells of the cage sharing a row or column with cell i must differ from it
+    clash = [[j for j in range(i) if cells[j][0] == cells[i][0] or cells[j][1] == cells[i][1]]
+             for i in range(k)]
+
+    def extend(prefix: list[int]) -> None:
+        i = len(prefix)
+        if i == k:
+            if _meets(prefix, op, target):
+                out.append(tuple(prefix))
+            return
+        for v in range(1, n + 1):
+            if any(prefix[j] == v for j in clash[i]):
+                continue
+            if op == "+" and sum(prefix) + v + (k - i - 1) > target:
+                break
+            if op == "*" and target % (reduce(lambda a, b: a * b, prefix, 1) * v):
+                continue
+            prefix.append(v)
+            extend(prefix)
+            prefix.pop()
+
+    extend([])
+    return out
+
+
+def _meets(values: list[int], op: str, target: int) -> bool:
+    if op == "+":
+        return sum(values) == target
+    if op == "*":
+        return math.prod(values) == target
+    if op == "=":
+        return values[0] == target
+    hi, lo = max(values), min(values)
+    return hi - lo == target if op == "-" else hi == lo * target
+
+
+class _Model:
+    """Calcudoku as a search model: variables are cells row-major, values 1..n."""
+
+    def __init__(self, n: int, cages: list[Cage]):
+        self.n, self.size = n, n * n
+        self.cages = [([(r - 1) * n + c - 1 for r, c in cage.cells],
+                       f"cage {cage.target}{cage.operator}" if cage.operator != "=" else
+                       f"single-cell cage {cage.target}",
+                       _fillings(cage, n)) for cage in cages]
+        self.rows = [[r * n + c for c in range(n)] for r in range(n)]
+        self.cols = [[r * n + c for r in range(n)] for c in range(n)]
+        self.peers = [set(self.rows[v // n] + self.cols[v % n]) - {v} for v in range(n * n)]
+        self._memo: dict[tuple, list[tuple[int, ...]]] = {}
+
+    def cell(self, var: int) -> str:
+        return rc(var, self.n)
+
+    def show(self, val: int) -> str:
+        return str(val)
+
+    def anchor(self, vals: list) -> str:
+        return grid_text(vals, self.n, str)
+
+    def deduce(self, vals: list):
+        n = self.n
+        full = set(range(1, n + 1))
+        dom = [None if vals[v] is not None else full - {vals[w] for w in self.peers[v]}
+               for v in range(self.size)]
+        for v in range(self.size):
+            if vals[v] is not None and any(vals[w] == vals[v] for w in self.peers[v]):
+                return f"{self.cell(v)} repeats {vals[v]} in its row or column", []
+        cage_of: dict[int, str] = {}
+        for k, (cells, name, fills) in enumerate(self.cages):
+            ok = [f for f in self._agreeing(k, tuple(vals[v] for v in cells))
+                  if all(f[i] in dom[v] for i, v in enumerate(cells) if dom[v] is not None)]
+            if not ok:
+                return f"no filling of {name} fits", []
+            for i, v in enumerate(cells):
+                if vals[v] is None:
+                    allowed = {f[i] for f in ok}
+                    if len(allowed) < len(dom[v]):
+                        cage_of[v] = name
+                    dom[v] &= allowed
+        forced = []
+        for v in range(self.size):
+            if dom[v] is not None:
+                if not dom[v]:
+                    return f"no number fits {self.cell(v)}", []
+                if len(dom[v]) == 1:
+                    why = f"{cage_of[v]} with its row and column leaves one number" if v in cage_of \
+                        else "its row and column leave one number"
+                    forced.append((v, next(iter(dom[v])), why))
+        if forced:
+            return None, forced
+        for kind, lines in (("row", self.rows), ("column", self.cols)):
+            for i, line in enumerate(lines):
+                placed = {vals[v] for v in line if vals[v] is not None}
+                for d in range(1, n + 1):
+                    if d in placed:
+                        continue
+                    spots = [v for v in line if dom[v] is not None and d in dom[v]]
+                    if not spots:
+                        return f"{kind} {i} has no place for {d}", []
+                    if len(spots) == 1:
+                        forced.append((spots[0], d, f"{kind} {i} has only one place for {d}"))
+            if forced:
+                return None, forced
+        return None, forced
+
+    def _agreeing(self, k: int, placed: tuple) -> list[tuple[int, ...]]:
+        """The fillings of cage k that agree with its placed numbers (memoised per pattern)."""
+        key = (k, placed)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = [f for f in self.cages[k][2]
+                   if all(p is None or p == x for p, x in zip(placed, f))]
+            self._memo[key] = hit
+        return hit
+
+    def branch(self, vals: list) -> tuple[int, list[int]]:
+        n = self.n
+        best, options = -1, []
+        for v in range(self.size):
+            if vals[v] is None:
+                left = sorted(set(range(1, n + 1)) - {vals[w] for w in self.peers[v]})
+                if best < 0 or len(left) < len(options):
+                    best, options = v, left
+        return best, options
+
+    def final(self, vals: list) -> str | None:
+        return None  # deduce has checked lines and cages on the full grid
+
+
+register(Calcudoku())
