@@ -25,12 +25,14 @@ SOURCE, SINK = _SOURCE, _SINK  # highlight colours callers may use for special n
 
 # where along an edge a label may sit, tried in this order
 _LABEL_SPOTS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.45, 0.55, 0.33, 0.67, 0.22, 0.78)
+# on arrows, prefer spots nearer the tail: the head end is crowded with arrowheads
+_ARROW_SPOTS = tuple(sorted(_LABEL_SPOTS, key=lambda t: abs(t - 0.42)))
 
 
 def circle_positions(n: int) -> dict[int, Point]:
     """Nodes evenly on a circle in [0, 1]^2, node 0 at the top, clockwise."""
-    return {i: (0.5 + 0.5 * math.sin(2 * math.pi * i / n), 0.5 - 0.5 * math.cos(2 * math.pi * i / n))
-            for i in range(n)}
+    angles = [2 * math.pi * i / n for i in range(n)]
+    return {i: (0.5 + 0.5 * math.sin(a), 0.5 - 0.5 * math.cos(a)) for i, a in enumerate(angles)}
 
 
 def point_segment_distance(p: Point, a: Point, b: Point) -> float:
@@ -114,11 +116,11 @@ def _place_labels(draw: ImageDraw.ImageDraw, at: dict[int, Point],
     placed: list[tuple[float, float, float, float]] = []
     nodes = list(at.values())
     segments = [(at[u], at[v]) for u, v in edges]
+    spots = _LABEL_SPOTS if not directed else _ARROW_SPOTS
     for index, ((u, v), text) in enumerate(zip(edges, labels)):
         (x1, y1), (x2, y2) = at[u], at[v]
         half_w, half_h = 4 + 4 * len(text), 9
         best, best_cost = None, math.inf
-        spots = _LABEL_SPOTS if not directed else tuple(sorted(_LABEL_SPOTS, key=lambda t: abs(t - 0.42)))
         for t in spots:
             cx, cy = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
             box = (cx - half_w, cy - half_h, cx + half_w, cy + half_h)

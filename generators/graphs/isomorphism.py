@@ -87,7 +87,8 @@ class GraphIsomorphism(Task[State]):
         adj1, adj2 = _adjacency(g1.n, g1.edges), _adjacency(g2.n, g2.edges)
         deg1, deg2 = _degree_sequence(adj1), _degree_sequence(adj2)
         steps.append(Step(kind="deduce", text="A renaming keeps every node's degree, so the sorted "
-                          "degree sequences must agree.", anchor=f"G1 degrees: {deg1}\nG2 degrees: {deg2}"))
+                          "degree sequences must agree.",
+                          anchor=f"G1 degrees: {deg1}\nG2 degrees: {deg2}"))
         if deg1 != deg2:
             where = _first_difference(Counter(deg1), Counter(deg2))
             return _no(steps, f"the degree sequences differ ({where})", effort)
@@ -114,7 +115,8 @@ class GraphIsomorphism(Task[State]):
                     f"{state.g1.n} nodes numbered 0 to {state.g1.n - 1}, placed on a circle.")
         else:
             body = (f"Both graphs have {state.g1.n} nodes numbered 0 to {state.g1.n - 1}.\n"
-                    f"G1 edges: {_edge_text(state.g1.edges)}\nG2 edges: {_edge_text(state.g2.edges)}")
+                    f"G1 edges: {_edge_text(state.g1.edges)}\n"
+                    f"G2 edges: {_edge_text(state.g2.edges)}")
         return (f"{intro}\n\n{body}\n\nAre G1 and G2 isomorphic? Answer with {self.answer_format}.")
 
     def render(self, state: State) -> list[bytes]:
@@ -228,8 +230,8 @@ def _refine(adj1: list[set[int]], adj2: list[set[int]], steps: list[Step] | None
     rounds = 0
     while True:
         rounds += 1
-        sig1 = [(colours1[v], tuple(sorted(colours1[w] for w in adj1[v]))) for v in range(len(adj1))]
-        sig2 = [(colours2[v], tuple(sorted(colours2[w] for w in adj2[v]))) for v in range(len(adj2))]
+        sig1 = _signatures(adj1, colours1)
+        sig2 = _signatures(adj2, colours2)
         palette = {s: i for i, s in enumerate(sorted(set(sig1) | set(sig2)))}
         new1, new2 = [palette[s] for s in sig1], [palette[s] for s in sig2]
         count1, count2 = Counter(sig1), Counter(sig2)
@@ -249,6 +251,10 @@ def _refine(adj1: list[set[int]], adj2: list[set[int]], steps: list[Step] | None
         colours1, colours2 = new1, new2
         if stable or len(set(new1)) == len(adj1):
             return colours1, colours2, rounds, ""
+
+
+def _signatures(adj: list[set[int]], colours: list[int]) -> list[tuple[int, tuple[int, ...]]]:
+    return [(colours[v], tuple(sorted(colours[w] for w in adj[v]))) for v in range(len(adj))]
 
 
 def _describe(sig: tuple[int, tuple[int, ...]], rounds: int) -> str:
@@ -303,13 +309,15 @@ def _search(adj1: list[set[int]], adj2: list[set[int]], colours1: list[int], col
                 raise Rejected("isomorphism search over budget")
             clash = next((u for u in mapping if (u in adj1[v]) != (mapping[u] in adj2[w])), None)
             if clash is not None:
-                note("dead_end", f"{v}->{w} fails: {v}-{clash} is "
-                     f"{'an edge' if clash in adj1[v] else 'no edge'} in G1 but "
-                     f"{mapping[clash]}-{w} is {'an edge' if mapping[clash] in adj2[w] else 'no edge'} in G2.")
+                in1 = "an edge" if clash in adj1[v] else "no edge"
+                in2 = "an edge" if mapping[clash] in adj2[w] else "no edge"
+                note("dead_end", f"{v}->{w} fails: {v}-{clash} is {in1} in G1 but "
+                     f"{mapping[clash]}-{w} is {in2} in G2.")
                 continue
             mapping[v] = w
             used.add(w)
-            note("try", f"Map {v}->{w} (same class c{colours1[v]}, adjacency to the mapped nodes agrees).")
+            note("try", f"Map {v}->{w} (same class c{colours1[v]}, adjacency to the mapped "
+                 "nodes agrees).")
             if extend(i + 1):
                 return True
             del mapping[v]
