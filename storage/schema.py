@@ -66,9 +66,33 @@ class TraceRow(Row):
     status: str
     reason: str
     n_chars: int
+    sampling: str = Field("", description="JSON of the sampling parameters ('' for skeletons)")
+    tokens_in: typing.Optional[int] = None
+    tokens_out: typing.Optional[int] = None
+    latency_s: typing.Optional[float] = None
+    attempts: int = 0
+    error: str = Field("", description="why the request failed after its retries ('' if it did not)")
 
 
-TABLES: dict[str, type[Row]] = {"instances": InstanceRow, "traces": TraceRow}
+class CacheRow(Row):
+    """One endpoint response, keyed so that a rerun does not pay for it again."""
+
+    id: str = Field(description="hash of (model, prompt version, instance id, sample, sampling)")
+    task: str
+    level: int
+    model: str
+    prompt_version: str
+    instance_id: str
+    sample: int
+    sampling: str
+    text: str
+    finish_reason: str
+    tokens_in: typing.Optional[int]
+    tokens_out: typing.Optional[int]
+    latency_s: float
+
+
+TABLES: dict[str, type[Row]] = {"instances": InstanceRow, "traces": TraceRow, "serg_cache": CacheRow}
 
 
 def _arrow_type(annotation) -> tuple[pa.DataType, bool]:

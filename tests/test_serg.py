@@ -1,0 +1,261 @@
+"""SERG end to end against a real HTTP server speaking the OpenAI API (tests/openai_double.py):
+scripted good, wrong and answerless elaborations, and every injected fault."""
+
+import asyncio
+import json
+import re
+import shutil
+import zlib
+
+import pyarrow.parquet as pq
+import pytest
+
+from flows.build import BuildConfig, build_chunk, plan_chunks
+from serg.elaborate import ElaborationClient, Endpoint, Sampling
+from serg.export import export_sft
+from serg.pipeline import SergConfig, plan, run_chunk, run_id, summarize
+from storage.catalog import query
+from tests.openai_double import OpenAIDouble, Reply
+
+TASKS = ["trapping_rain_water", "sudoku"]
+FINAL = re.compile(r"Final Answer: \\boxed\{(.*)\}", re.DOTALL)
+
+
+def make_store(root, per_level=4, levels=(1, 2)):
+    config = BuildConfig(tasks=TASKS, levels=list(levels), per_level=per_level, chunk_size=per_level,
+                         seed=11, data_root=str(root))
+    for chunk in plan_chunks(config):
+        build_chunk(chunk, config, config.run_id(), root)
+
+
+def skeleton_answer(user: str) -> str:
+    sketch = user.split("Solution sketch", 1)[1]
+    return FINAL.search(sketch).group(1).split("}\n")[0]
+
+
+def elaboration(answer: str) -> str:
+    return ("I start by restating the rules to myself.\nLet me walk the steps... wait, let me check "
+            f"that step again against the rules. Yes, it holds.\nFinal Answer: \\boxed{{{answer}}}")
+
+
+def wrong(answer: str) -> str:
+    digits = [i for i, ch in enumerate(answer) if ch.isdigit()]
+    i = digits[-1]
+    return answer[:i] + str((int(answer[i]) % 9) + 1) + answer[i + 1:]
+
+
+BEHAVIOURS = ["good", "wrong", "no_answer", "429", "500", "malformed", "reset", "slow",
+              "always_503", "good"]
+
+
+class Script:
+    """Each instance (recognised by its text-only question in the prompt) gets a behaviour, cycling
+    through BEHAVIOURS in id order, so every kind occurs at least once among 16 instances."""
+
+    def __init__(self, root):
+        _, rows = query(root, "select question_text from instances order by id")
+        self.kind = {q: BEHAVIOURS[i % len(BEHAVIOURS)] for i, (q,) in enumerate(rows)}
+
+    def of(self, user: str) -> str:
+        return next(kind for q, kind in self.kind.items() if q in user)
+
+    def __call__(self, user: str, attempt: int) -> Reply:
+        answer, kind = skeleton_answer(user), self.of(user)
+        if kind == "wrong":
+            return Reply(text=elaboration(wrong(answer)))
+        if kind == "no_answer":
+            return Reply(text="I reasoned a lot but forgot to state the result.")
+        if kind == "always_503":
+            return Reply(kind="status", status=503)
+        if attempt == 0 and kind in ("429", "500", "malformed", "reset", "slow"):
+            return {"429": Reply(kind="status", status=429, headers={"Retry-After": "0.05"}),
+                    "500": Reply(kind="status", status=500), "malformed": Reply(kind="malformed"),
+                    "reset": Reply(kind="reset"),
+                    "slow": Reply(text=elaboration(answer), delay=1.5)}[kind]
+        return Reply(text=elaboration(answer))
+
+
+def endpoint(url: str, **kw) -> Endpoint:
+    values = dict(base_url=url, model="double-7b", max_in_flight=8, timeout_s=0.75, max_retries=3,
+                  backoff_base_s=0.01, backoff_max_s=0.05)
+    values.update(kw)
+    return Endpoint(**values)
+
+
+def run_all(config: SergConfig, root):
+    chunks = plan(config, root)
+    run = run_id(config, chunks)
+    return chunks, [run_chunk(c, config, run, root, config.endpoint.max_in_flight) for c in chunks]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("serg")
+    make_store(root)
+    return root
+
+
+def test_traces_judged_faults_retried_rerun_served_from_cache(store, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+    script = Script(root)
+    with OpenAIDouble(script) as double:
+        config = SergConfig(endpoint=endpoint(double.base_url), data_root=str(root), chunk_size=3)
+        chunks, results = run_all(config, root)
+        assert sum(len(c.ids) for c in chunks) == 16
+        stats = [s for r in results for s in r.stats]
+        assert len(stats) == 16 and not any(s.cached for s in stats)
+        requests_first = double.requests
+        kinds = {user: script.of(user) for user in double.attempts}
+        count = {k: sum(v == k for v in kinds.values()) for k in BEHAVIOURS}
+        assert all(count[k] >= 1 for k in BEHAVIOURS)
+
+        _, rows = query(root, "select i.question_text, t.accepted, t.status, t.reason, t.error, t.attempts "
+                              "from traces t join instances i on i.id = t.instance_id "
+                              "where t.source = 'elaborated'")
+        kind_of = {r[0]: script.kind[r[0]] for r in rows}
+        for text, accepted, status, reason, error, attempts in rows:
+            kind = kind_of[text]
+            if kind == "wrong":
+                assert (accepted, status) == (False, "wrong") and reason
+            elif kind == "no_answer":
+                assert (accepted, status) == (False, "unparsable") and "no final answer" in reason
+            elif kind == "always_503":
+                assert not accepted and "503" in error and attempts == 4, (error, attempts)
+            elif kind == "good":
+                assert accepted and attempts == 1
+            else:  # a transient fault: retried once, then accepted
+                assert accepted and attempts == 2 and not error, (kind, attempts, error)
+        expected_accepted = count["good"] + sum(count[k] for k in ("429", "500", "malformed", "reset", "slow"))
+        assert sum(r[1] for r in rows) == expected_accepted
+        assert double.max_in_flight <= 8
+
+        summary = summarize(stats, config.endpoint)
+        assert sum(c["accepted"] for c in summary) == expected_accepted
+        assert all(c["latency_p50_s"] is not None for c in summary)
+
+        # a rerun plans nothing: every instance has an accepted trace or used its one sample
+        assert plan(config, root) == []
+        # traces lost (kept cache): the rerun pays for nothing new, writes the same trace ids
+        ids_before = sorted(r[0] for r in query(root, "select id from traces where source='elaborated'")[1])
+        shutil.rmtree(root / "traces")
+        shutil.copytree(store / "traces", root / "traces")
+        _, results = run_all(config, root)
+        again = [s for r in results for s in r.stats]
+        assert double.requests - requests_first == 4 * count["always_503"]  # only failures re-asked
+        assert sum(s.cached for s in again) == 16 - count["always_503"]
+        ids_after = sorted(r[0] for r in query(root, "select id from traces where source='elaborated'")[1])
+        assert ids_after == ids_before
+        _, [(n, distinct)] = query(root, "select count(*), count(distinct id) from traces")
+        assert n == distinct
+
+
+def test_pass_at_k_resamples_until_accepted(store, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+
+    def first_wrong(user: str, attempt: int) -> Reply:
+        answer = skeleton_answer(user)
+        return Reply(text=elaboration(wrong(answer) if attempt == 0 else answer))
+
+    with OpenAIDouble(first_wrong) as double:
+        config = SergConfig(endpoint=endpoint(double.base_url), data_root=str(root), samples=3,
+                            sampling=Sampling(temperature=1.0))
+        run_all(config, root)
+        _, rows = query(root, "select sample, accepted from traces where source = 'elaborated' order by all")
+        assert rows.count((0, False)) == 16 and rows.count((1, True)) == 16 and len(rows) == 32
+        assert double.requests == 32
+
+
+def test_concurrency_never_exceeds_the_limit(store, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+    with OpenAIDouble(lambda user, a: Reply(text=elaboration(skeleton_answer(user)), delay=0.1)) as double:
+        config = SergConfig(endpoint=endpoint(double.base_url, max_in_flight=3), data_root=str(root))
+        run_all(config, root)
+        assert double.max_in_flight == 3  # saturated, never above
+
+
+def test_direct_mode_sends_no_skeleton_and_multimodal_sends_pictures(store, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+    with OpenAIDouble(lambda user, a: Reply(text="Final Answer: \\boxed{0}")) as double:
+        config = SergConfig(endpoint=endpoint(double.base_url, multimodal=True), data_root=str(root),
+                            mode="direct", tasks=["trapping_rain_water"], levels=[1])
+        run_all(config, root)
+        body = double.seen_bodies[0]
+        content = body["messages"][-1]["content"]
+        assert content[0]["image_url"]["url"].startswith("data:image/png;base64,")
+        assert "Solution sketch" not in content[-1]["text"]
+        _, rows = query(root, "select source, prompt_version, count(*) from traces "
+                              "where source = 'direct' group by all")
+        assert rows == [("direct", "direct-v1", 4)]
+
+
+def test_unreachable_endpoint_is_recorded_not_raised(store, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+    config = SergConfig(endpoint=endpoint("http://127.0.0.1:9/v1", max_retries=1), data_root=str(root),
+                        tasks=["trapping_rain_water"], levels=[1])
+    _, results = run_all(config, root)
+    assert all(s.failed for r in results for s in r.stats)
+    _, rows = query(root, "select distinct error like '%Connection%' from traces where source='elaborated'")
+    assert rows == [(True,)]
+
+
+def test_client_honours_retry_after():
+    def limited(user, attempt):
+        return Reply(kind="status", status=429, headers={"Retry-After": "0.4"}) if attempt == 0 else Reply(text="ok")
+
+    async def go(url):
+        async with ElaborationClient(endpoint(url, timeout_s=5)) as client:
+            return await client.complete([{"role": "user", "content": "hi"}], Sampling())
+
+    with OpenAIDouble(limited) as double:
+        import time
+        start = time.perf_counter()
+        completion = asyncio.run(go(double.base_url))
+        assert completion.text == "ok" and completion.attempts == 2
+        assert time.perf_counter() - start >= 0.05  # waited (capped at backoff_max_s = 0.05)
+
+
+def test_bad_request_is_not_retried():
+    with OpenAIDouble(lambda u, a: Reply(kind="status", status=400)) as double:
+        async def go():
+            async with ElaborationClient(endpoint(double.base_url)) as client:
+                return await client.complete([{"role": "user", "content": "x"}], Sampling())
+        completion = asyncio.run(go())
+        assert completion.text is None and "400" in completion.error and double.requests == 1
+
+
+def test_sft_export_jsonl_and_parquet(store, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+    with OpenAIDouble(lambda user, a: Reply(text=elaboration(skeleton_answer(user)))) as double:
+        run_all(SergConfig(endpoint=endpoint(double.base_url), data_root=str(root)), root)
+    n = export_sft(root, tmp_path / "sft.jsonl")
+    lines = [json.loads(line) for line in (tmp_path / "sft.jsonl").read_text().splitlines()]
+    assert n == len(lines) == 16
+    first = lines[0]
+    assert first["messages"][0]["content"][0] == {"type": "image"}
+    assert first["messages"][1]["content"][0]["text"].startswith("<think>")
+    assert (tmp_path / first["images"][0]).read_bytes()[:4] == b"\x89PNG"
+    assert export_sft(root, tmp_path / "sft.parquet") == 16
+    table = pq.read_table(tmp_path / "sft.parquet")
+    assert table.num_rows == 16 and "messages" in table.column_names
+    with pytest.raises(ValueError, match="jsonl or .parquet"):
+        export_sft(root, tmp_path / "sft.csv")
+
+
+def test_api_key_never_written(store, tmp_path, monkeypatch):
+    secret = "sk-test-DO-NOT-LEAK-1234567890"
+    monkeypatch.setenv("HELIX_TEST_KEY", secret)
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+    with OpenAIDouble(lambda user, a: Reply(text=elaboration(skeleton_answer(user)))) as double:
+        config = SergConfig(endpoint=endpoint(double.base_url, api_key_env="HELIX_TEST_KEY"),
+                            data_root=str(root), tasks=["trapping_rain_water"])
+        run_all(config, root)
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
