@@ -1,0 +1,156 @@
+"""Futoshiki (puzzles; official label `futoshiki`).
+
+Fill an n x n grid with 1..n, once per row and column, keeping the given numbers and every
+inequality sign between neighbouring cells. Generation draws a random Latin square, reveals a share
+of its cells and of its neighbour relations, and keeps the draw only if the solution is unique.
+The solver bounds cells by the inequalities, places naked and hidden singles, and guesses when
+that stalls.
+"""
+
+from __future__ import annotations
+
+import random
+
+from pydantic import BaseModel
+
+from generators.base import Rejected, Solution, Step, Task, Variant
+from generators.puzzles._gridA import (LatinSearch, OverBudget, board, grid_anchor, list_rows,
+                                       random_latin)
+from generators.registry import register
+from generators.render import BLACK, BLUE, RED, text_center, to_png
+
+# level: (n, share of cells given, inequality density range over neighbouring pairs)
+LEVELS = {
+    1: (3, 0.50, (0.2, 0.4)),
+    2: (4, 0.40, (0.2, 0.4)),
+    3: (5, 0.35, (0.2, 0.4)),
+    4: (6, 0.25, (0.2, 0.4)),
+    5: (7, 0.20, (0.2, 0.4)),
+}
+COUNT_BUDGET = 3000
+
+
+class State(BaseModel):
+    n: int
+    grid: list[list[int]]             # givens, 0 = empty
+    inequalities: list[list[int]]     # [r1, c1, r2, c2]: cell (r1,c1) < cell (r2,c2), neighbours
+
+
+class _Futoshiki(LatinSearch):
+    def __init__(self, state: State, record: bool = True):
+        super().__init__(state.n, state.grid, record)
+        self.less = [(r1 * self.n + c1, r2 * self.n + c2) for r1, c1, r2, c2 in state.inequalities]
+
+    def deduce_title(self) -> str:
+        return "Forced"
+
+    def extra_deductions(self):
+        for a, b in self.less:
+            # a < b: a is below b's largest option, b above a's smallest
+            high = self.cand[b].bit_length() - 1
+            low = (self.cand[a] & -self.cand[a]).bit_length() - 1
+            why = f"{self.name(a)} < {self.name(b)}"
+            for note in (self.narrow(a, (1 << high) - 1, why), self.narrow(b, ~((1 << (low + 1)) - 1), why)):
+                if note is not None:
+                    yield note
+
+
+class Futoshiki(Task[State]):
+    name = "futoshiki"
+    category = "puzzles"
+    official_name = "futoshiki"
+    levels = LEVELS
+    rules = ("Fill the n x n grid with the numbers 1 to n so that each number appears exactly once "
+             "in every row and every column. Given numbers stay. An inequality sign between two "
+             "neighbouring cells must hold (the smaller number is on the side the sign points to).")
+    answer_format = "the completed grid as a list of rows, e.g. [[4, 2, 1, 3], [1, 3, 4, 2], ...]"
+
+    def generate(self, rng: random.Random, level: int) -> State:
+        n, share, (low, high) = self.params(level)
+        square = random_latin(rng, n)
+        cells = [(r, c) for r in range(n) for c in range(n)]
+        shown = set(rng.sample(cells, round(share * n * n)))
+        grid = [[square[r][c] if (r, c) in shown else 0 for c in range(n)] for r in range(n)]
+        pairs = [(r, c, r, c + 1) for r in range(n) for c in range(n - 1)] + \
+                [(r, c, r + 1, c) for r in range(n - 1) for c in range(n)]
+        # start in the lower half of the density range; while a second solution exists, reveal
+        # one more true relation that the rival solution breaks (up to the top of the range)
+        chosen = set(rng.sample(pairs, max(1, round(rng.uniform(low, (low + high) / 2) * len(pairs)))))
+        while True:
+            ineq = [[r1, c1, r2, c2] if square[r1][c1] < square[r2][c2] else [r2, c2, r1, c1]
+                    for r1, c1, r2, c2 in sorted(chosen)]
+            state = State(n=n, grid=grid, inequalities=ineq)
+            solver = _Futoshiki(state, record=False)
+            try:
+                if solver.count(2, COUNT_BUDGET) == 1:
+                    return state
+            except OverBudget:
+                raise Rejected("uniqueness not proved within budget") from None
+            rival = next(v for _, v in solver.solutions if v != [x for row in square for x in row])
+            splits = [p for p in pairs if p not in chosen and
+                      (square[p[0]][p[1]] < square[p[2]][p[3]])
+                      != (rival[p[0] * n + p[1]] < rival[p[2] * n + p[3]])]
+            if not splits or len(chosen) + 1 > high * len(pairs):
+                raise Rejected("not unique within the inequality density")
+            chosen.add(rng.choice(splits))
+
+    def solve(self, state: State) -> Solution:
+        solver = _Futoshiki(state)
+        solver.steps.append(Step(
+            kind="observe", text=f"A {state.n}x{state.n} grid with {sum(1 for row in state.grid for v in row if v)} "
+            f"givens and {len(state.inequalities)} inequalities (rows and columns from 0). A cell "
+            "smaller than a neighbour is below that neighbour's largest option, and vice versa.",
+            anchor=grid_anchor(state.grid)))
+        if not solver.solve():
+            raise Rejected("no solution")
+        try:
+            count = _Futoshiki(state, record=False).count(2, COUNT_BUDGET)
+        except OverBudget:
+            count = None
+        answer = list_rows(solver.grid())
+        solver.steps.append(Step(kind="check", text="Every row and column holds 1.."
+                                 f"{state.n} once, the givens are kept and all inequalities hold.",
+                                 anchor=solver.anchor()))
+        solver.steps.append(Step(kind="conclude", text=f"The grid is {answer}."))
+        return Solution(answer=answer, steps=solver.steps, num_solutions=count,
+                        effort=solver.nodes + solver.placements)
+
+    def question(self, state: State, variant: Variant) -> str:
+        intro = "Futoshiki. " + self.rules
+        if variant == "image":
+            body = ("The picture shows the grid with the given numbers; the signs <, >, ∧ and ∨ "
+                    "between cells are the inequalities (∧: the upper cell is smaller, ∨: the upper "
+                    "cell is larger).")
+        else:
+            body = (f"The {state.n}x{state.n} grid row by row (0 = empty):\n"
+                    + "\n".join(" ".join(map(str, row)) for row in state.grid)
+                    + "\nInequalities (rows and columns from 0):\n"
+                    + "\n".join(f"({r1},{c1}) < ({r2},{c2})" for r1, c1, r2, c2 in state.inequalities))
+        return f"{intro}\n\n{body}\n\nAnswer with {self.answer_format}."
+
+    def render(self, state: State) -> list[bytes]:
+        n, cell, gap = state.n, 46, 22
+        step = cell + gap
+        image, draw, x0, y0 = board(n, n, step, (14, 14, 14 - gap, 14 - gap))
+        for r in range(n):
+            for c in range(n):
+                x, y = x0 + c * step, y0 + r * step
+                draw.rectangle([x, y, x + cell, y + cell], outline=BLACK, width=2)
+                if state.grid[r][c]:
+                    text_center(draw, (x + cell / 2, y + cell / 2), str(state.grid[r][c]), 24, fill=BLUE)
+        for r1, c1, r2, c2 in state.inequalities:
+            if r1 == r2:  # horizontal neighbours: the sign opens towards the larger cell
+                sign = "<" if c1 < c2 else ">"
+                at = (x0 + min(c1, c2) * step + cell + gap / 2, y0 + r1 * step + cell / 2)
+            else:
+                sign = "∧" if r1 < r2 else "∨"
+                at = (x0 + c1 * step + cell / 2, y0 + min(r1, r2) * step + cell + gap / 2)
+            text_center(draw, at, sign, 20, fill=RED)
+        return [to_png(image)]
+
+    def initial_state(self, state: State) -> dict:
+        return {"n": state.n, "grid": [list(row) for row in state.grid],
+                "inequalities": [list(q) for q in state.inequalities]}
+
+
+register(Futoshiki())
