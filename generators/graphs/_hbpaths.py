@@ -305,3 +305,126 @@ def hierholzer(adj: list[list[int]], start: int) -> tuple[list[int], list[Step]]
         steps.append(Step(kind="deduce", text=f"Splice the detour into the trail at {v}.",
                           anchor=f"trail: {' -> '.join(map(str, trail))}\nedges left: {left}"))
     return trail, steps
+
+
+def parity_graph(rng: random.Random, n: int, pairs: list[Edge], extra: float, max_degree: int,
+                 odd_wanted: int, groups: list[int] | None = None) -> list[list[int]]:
+    """A random graph over the allowed pairs with exactly `odd_wanted` odd-degree vertices:
+    a spanning tree (one per group) plus extra edges, then parity repaired by toggling paths of
+    non-tree pairs between odd vertices (a path flips the parity of its two ends only, and the
+    tree keeps every piece connected)."""
+    if groups is not None:
+        pairs = [(u, v) for u, v in pairs if groups[u] == groups[v]]
+    tree = spanning_tree(rng, n, pairs, max_degree, groups)
+    edges = add_extras(rng, tree, pairs, extra, max_degree)
+    spare: list[list[int]] = [[] for _ in range(n)]
+    for u, v in pairs:
+        if (u, v) not in tree:
+            spare[u].append(v)
+            spare[v].append(u)
+
+    def odd() -> list[int]:
+        degree = [0] * n
+        for u, v in edges:
+            degree[u] += 1
+            degree[v] += 1
+        return [u for u in range(n) if degree[u] % 2]
+
+    for _ in range(2 * n):
+        current = odd()
+        if len(current) == odd_wanted:
+            return adjacency_of(n, edges)
+        if len(current) > odd_wanted:
+            route = _spare_route(spare, rng.choice(current), set(current))
+        else:
+            even = [u for u in range(n) if u not in current and spare[u]]
+            if not even:
+                break
+            a = rng.choice(even)
+            partners = [w for w in spare[a] if w not in current]
+            route = [a, rng.choice(partners)] if partners else None
+        if route is None:
+            break
+        for a, b in zip(route, route[1:]):
+            edges ^= {(min(a, b), max(a, b))}
+    raise Rejected("parity could not be repaired over the layout")
+
+
+def _spare_route(spare: list[list[int]], source: int, targets: set[int]) -> list[int] | None:
+    """Shortest route over the spare pairs from `source` to another vertex of `targets` (BFS)."""
+    back = {source: source}
+    queue = [source]
+    for u in queue:
+        for w in spare[u]:
+            if w in back:
+                continue
+            back[w] = u
+            if w in targets:
+                route = [w]
+                while route[-1] != source:
+                    route.append(back[route[-1]])
+                return route
+            queue.append(w)
+    return None
+
+
+def euler_steps(adj: list[list[int]], closed: bool) -> tuple[list[int] | None, list[Step]]:
+    """The parity and connectivity argument, then Hierholzer when they allow a trail."""
+    odd = [u for u, a in enumerate(adj) if len(a) % 2]
+    m = sum(len(a) for a in adj) // 2
+    which = "every vertex" if closed else "every vertex except the two ends"
+    steps = [Step(kind="observe", text=f"The graph has {len(adj)} vertices and {m} edges. A trail "
+                  "through every edge enters and leaves each vertex it passes, using two edges "
+                  f"per pass, so {which} must have even degree.",
+                  anchor=degree_table(adj))]
+    allowed = "none may be odd" if closed else "at most two may be odd"
+    verdict = "allowed" if len(odd) <= (0 if closed else 2) else "too many"
+    steps.append(Step(kind="deduce", text=f"Odd-degree vertices: {odd} ({len(odd)}); {allowed}, so "
+                      f"this is {verdict}."))
+    if verdict == "too many":
+        return None, steps
+    pieces = components(len(adj), adj)
+    if len(pieces) > 1:
+        steps.append(Step(kind="deduce", text="The edges fall into separate pieces; no trail can "
+                          "jump between them.", anchor="\n".join(f"piece: {p}" for p in pieces)))
+        return None, steps
+    steps.append(Step(kind="check", text="All edges lie in one connected piece.",
+                      anchor=f"piece: {pieces[0]}"))
+    start = odd[0] if odd else pieces[0][0]
+    steps.append(Step(kind="deduce", text=f"Start at {start}" + (
+        f": a trail with odd ends {odd} must begin at one of them." if odd else ".")))
+    trail, walk = hierholzer(adj, start)
+    steps += walk
+    steps.append(Step(kind="check", text=f"The trail has {len(trail) - 1} steps and uses each of "
+                      f"the {m} edges once" + (", returning to its start." if closed else ".")))
+    return trail, steps
+
+
+SPLIT_SHARE = 1 / 3  # share of the No instances refuted by connectivity rather than parity
+
+
+def euler_instance(rng: random.Random, points: list[tuple[float, float]], pairs: list[Edge],
+                   extra: float, max_degree: int, closed: bool, draws: int = 40) -> list[list[int]]:
+    """A graph for eulerian_path (`closed` False) or eulerian_cycle: solvable or not, half each by
+    the rng. A No is refuted either by parity (a few odd vertices too many) or, for a third of
+    them, by connectivity alone (two pieces, each with right parity: left and right of the
+    layout's median column)."""
+    n = len(points)
+    solvable = rng.random() < 0.5
+    split = not solvable and rng.random() < SPLIT_SHARE
+    for _ in range(draws):
+        groups = None
+        if solvable:
+            odd_wanted = 0 if closed or rng.random() < 0.15 else 2
+        elif split:
+            odd_wanted = 0 if closed else rng.choice([0, 2])
+            middle = sorted(x for x, _ in points)[n // 2]
+            groups = [0 if x < middle else 1 for x, _ in points]
+        else:
+            odd_wanted = rng.choice([2, 4] if closed else [4, 6])
+        try:
+            adj = parity_graph(rng, n, pairs, extra, max_degree, odd_wanted, groups)
+        except Rejected:
+            continue
+        return adj
+    raise Rejected("no graph of the drawn branch")
