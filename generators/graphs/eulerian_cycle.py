@@ -1,0 +1,82 @@
+"""Eulerian cycle (graphs; official label `eulerian_cycle`).
+
+Walk along every edge of an undirected graph exactly once and return to the start, or say `No`.
+Half the instances have such a circuit, half have none (decided by the rng): odd-degree vertices,
+or edges in two separate pieces. The solver states the parity and connectivity argument, then runs
+Hierholzer's algorithm, splicing closed detours into the trail.
+"""
+
+from __future__ import annotations
+
+import random
+
+from pydantic import BaseModel
+
+from generators.base import Solution, Step, Task, Variant
+from generators.graphs import _hbpaths as hb
+from generators.graphs import _hbpaths_layout as layout
+from generators.registry import register
+
+# level: (vertices, probability of each extra allowed edge, maximum degree before parity repair)
+LEVELS = {
+    1: (8, 0.3, 4),
+    2: (10, 0.3, 4),
+    3: (12, 0.3, 4),
+    4: (14, 0.3, 4),
+    5: (16, 0.3, 4),
+}
+
+
+class State(BaseModel):
+    adjacency: list[list[int]]
+    positions: list[tuple[float, float]]  # layout in grid-cell units (drawing only)
+
+
+class EulerianCycle(Task[State]):
+    name = "eulerian_cycle"
+    category = "graphs"
+    official_name = "eulerian_cycle"
+    levels = LEVELS
+    rules = ("An Eulerian cycle in an undirected graph is a closed walk that uses every edge "
+             "exactly once and ends at the vertex it began at; it may pass a vertex several "
+             "times. Find one, or answer No if the graph has none.")
+    answer_format = ("the closed walk as the list of vertices it passes, first vertex repeated at "
+                     "the end, e.g. [0, 7, 6, 3, 4, 2, 7, 5, 2, 1, 0], or No")
+    score_function = "eulerian_cycle_evaluator"
+
+    def generate(self, rng: random.Random, level: int) -> State:
+        n, extra, max_degree = self.params(level)
+        points = layout.jittered_grid(rng, n)
+        adj = hb.euler_instance(rng, points, layout.clear_pairs(points), extra, max_degree,
+                                closed=True)
+        return State(adjacency=adj, positions=points)
+
+    def solve(self, state: State) -> Solution:
+        trail, steps = hb.euler_steps(state.adjacency, closed=True)
+        effort = len(hb.edges_of(state.adjacency)) + sum(s.kind == "try" for s in steps)
+        if trail is None:
+            steps.append(Step(kind="conclude", text="No closed walk can use every edge exactly once. "
+                              "Answer: No"))
+            return Solution(answer="No", steps=steps, effort=effort)
+        steps.append(Step(kind="conclude", text=f"An Eulerian cycle: {trail}"))
+        return Solution(answer=str(trail), steps=steps, effort=effort)
+
+    def question(self, state: State, variant: Variant) -> str:
+        n = len(state.adjacency)
+        if variant == "image":
+            body = (f"The picture shows an undirected graph with {n} vertices numbered 0 to {n - 1}: "
+                    "each circle is a vertex, each grey line an edge.")
+        else:
+            body = (f"The undirected graph has {n} vertices numbered 0 to {n - 1}; each line lists "
+                    f"a vertex and its neighbours:\n{hb.adjacency_lines(state.adjacency)}")
+        return (f"Eulerian cycle. {self.rules}\n\n{body}\n\nDoes the graph have an Eulerian cycle? "
+                f"Answer with {self.answer_format}.")
+
+    def render(self, state: State) -> list[bytes]:
+        return [layout.draw(state.positions, hb.edges_of(state.adjacency), "Eulerian cycle?")]
+
+    def initial_state(self, state: State) -> dict:
+        return hb.adjacency_dict(state.adjacency)
+
+
+register(EulerianCycle())
