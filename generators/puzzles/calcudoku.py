@@ -2,8 +2,8 @@
 
 Fill an n x n grid with 1..n, each once per row and column, so that the numbers in every cage
 combine with the cage's operator to its target. The generator builds a random Latin square, cuts
-it into connected cages, labels each with an operator and target, and keeps the draw only when
-the solution is unique; the solver narrows candidates by row, column and the cage's possible
+it into connected cages, labels each with an operator and target, and, while a second solution
+exists, cuts a cell where it differs out of its cage as a single-cell cage (a few times at most, then the draw is rejected); the solver narrows candidates by row, column and the cage's possible
 fillings, places singles, and guesses when stuck.
 """
 
@@ -22,6 +22,7 @@ from generators.render import GREY, canvas, grid, to_png
 
 # level: (grid side, largest cage)
 LEVELS = {1: (3, 2), 2: (4, 3), 3: (5, 3), 4: (6, 4), 5: (8, 4)}
+REPAIRS = 3  # cells cut out of their cages before a draw is given up as not unique
 SHOWN = {"+": "+", "-": "−", "*": "×", "/": "÷", "=": ""}
 
 
@@ -52,11 +53,21 @@ class Calcudoku(Task[State]):
     def generate(self, rng: random.Random, level: int) -> State:
         n, biggest = self.params(level)
         square = _latin(n, rng)
-        cages = [_label(cells, square, rng) for cells in _partition(n, biggest, rng)]
-        found, _ = count(_Model(n, cages), [None] * (n * n), budget=20_000)
-        if found != 1:
-            raise Rejected("not unique")
-        return State(n=n, cages=cages, solution=square)
+        parts = _partition(n, biggest, rng)
+        cages = [_label(cells, square, rng) for cells in parts]
+        full = [v for row in square for v in row]
+        for _ in range(REPAIRS + 1):
+            found, sols = count(_Model(n, cages), [None] * (n * n), budget=20_000)
+            if found == 1:
+                return State(n=n, cages=cages, solution=square)
+            # cut a cell where the other solution differs out of its cage, as its own cage
+            other = next(x for x in sols if x != full)
+            v = rng.choice([i for i in range(n * n) if other[i] != full[i]])
+            k = next(i for i, cells in enumerate(parts) if (v // n, v % n) in cells)
+            pieces = _split(parts[k], (v // n, v % n))
+            parts[k:k + 1] = pieces
+            cages[k:k + 1] = [_label(cells, square, rng) for cells in pieces]
+        raise Rejected("could not make the puzzle unique")
 
     def solve(self, state: State) -> Solution:
         n = state.n
@@ -164,6 +175,24 @@ def _partition(n: int, biggest: int, rng: random.Random) -> list[list[tuple[int,
             cage.append(nxt)
         cages.append(sorted(cage))
     return cages
+
+
+def _split(cells: list[tuple[int, int]], cut: tuple[int, int]) -> list[list[tuple[int, int]]]:
+    """The cut cell alone, then the connected pieces of what is left of its cage."""
+    rest = set(cells) - {cut}
+    pieces = [[cut]]
+    while rest:
+        start = min(rest)
+        piece, stack = {start}, [start]
+        while stack:
+            r, c = stack.pop()
+            for nb in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+                if nb in rest and nb not in piece:
+                    piece.add(nb)
+                    stack.append(nb)
+        rest -= piece
+        pieces.append(sorted(piece))
+    return pieces
 
 
 def _label(cells: list[tuple[int, int]], square: list[list[int]], rng: random.Random) -> Cage:
