@@ -1,0 +1,364 @@
+"""Sokoban (games; official label `sokoban`).
+
+A walled room, boxes, goals and a player who walks and pushes (never pulls) one box at a time.
+Instances come from reverse play: boxes start on the goals and the player PULLS them around, so
+every start is solvable by construction. The solver is A* over push positions (cost = walking +
+fewest pushes, then fewest moves; heuristic = the boxes' push distances to their nearest goals;
+boxes on dead squares pruned), so the stored move string needs the fewest pushes and is short in
+moves (near-optimal: the player's exact cell inside its region is not part of a position).
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections import deque
+from itertools import permutations
+
+from PIL import Image, ImageDraw
+from pydantic import BaseModel
+
+from generators.base import Rejected, Solution, Step, Task, Variant
+from generators.registry import register
+from generators.render import font, to_png
+
+# level: (rows, cols incl. the border walls, boxes, reverse pulls, fewest moves in the solution,
+#         share of interior cells turned into walls)
+LEVELS = {
+    1: (5, 7, 1, 4, 3, 0.08),
+    2: (7, 9, 1, 8, 8, 0.15),
+    3: (7, 9, 2, 10, 14, 0.15),
+    4: (11, 13, 2, 16, 22, 0.18),
+    5: (11, 13, 3, 22, 30, 0.18),
+}
+NODE_BUDGET = 30_000  # A* push positions per solve
+MOVES: dict[str, tuple[int, int]] = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+Cell = tuple[int, int]
+COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "label": (140, 140, 140),
+           "wall": (90, 90, 90), "edge": (60, 60, 60), "floor": (245, 240, 228),
+           "grid": (215, 210, 200), "goal": (205, 40, 40), "box": (176, 120, 60),
+           "done": (70, 160, 90), "player": (50, 100, 200)}
+PALETTE = list(COLOURS.values())
+INK = {name: i for i, name in enumerate(COLOURS)}
+FLOOR, WALL, GOAL = "-", "#", "."
+
+
+class State(BaseModel):
+    walls: list[str]          # rows of '#' (wall) and '-' (floor) with '.' for goals
+    boxes: list[tuple[int, int]]
+    player: tuple[int, int]
+    level: int  # kept so that the solver can reject starts too easy for it (not exported)
+
+
+class Sokoban(Task[State]):
+    name = "sokoban"
+    category = "games"
+    official_name = "sokoban"
+    levels = LEVELS
+    rules = ("Sokoban: the player walks up, down, left or right on the floor of a walled room. "
+             "Walking into a box pushes it one cell further in the same direction, which is only "
+             "possible when that cell is free floor (no wall, no other box). Boxes cannot be "
+             "pulled. Put every box on a goal. Map symbols: '#' wall, '-' floor, '.' goal, "
+             "'$' box, '*' box on a goal, '@' player, '+' player on a goal.")
+    answer_format = "the player's moves separated by spaces, e.g. left up up right"
+
+    def generate(self, rng: random.Random, level: int) -> State:
+        rows, cols, n_boxes, pulls, _, density = self.params(level)
+        floor = _room(rng, rows, cols, density)
+        if len(floor) < n_boxes * 3 + 4:
+            raise Rejected("room too small")
+        goals = rng.sample(floor, n_boxes)
+        boxes = set(goals)
+        player = rng.choice([c for c in floor if c not in boxes])
+        floor_set = set(floor)
+        for _ in range(pulls):
+            player = _random_pull(rng, floor_set, boxes, player)
+            if player is None:
+                raise Rejected("boxes stuck during reverse play")
+        if boxes == set(goals):
+            raise Rejected("reverse play returned to the solved position")
+        # the player may stand anywhere it can walk to from where the pulling ended
+        player = rng.choice(sorted(_reachable(floor_set, boxes, player)))
+        grid = [[WALL] * cols for _ in range(rows)]
+        for r, c in floor:
+            grid[r][c] = GOAL if (r, c) in goals else FLOOR
+        return State(walls=["".join(row) for row in grid], boxes=sorted(boxes), player=player,
+                     level=level)
+
+    def solve(self, state: State) -> Solution:
+        level = _Level(state.walls)
+        steps = [Step(kind="observe", text=f"{len(state.boxes)} box(es) to push onto the goals. "
+                      f"Cells from which no push can ever bring a box to a goal are dead squares; "
+                      f"there are {len(level.dead)} here (marked x) and a box must never enter one.",
+                      anchor=_map_text(state, dead=level.dead))]
+        result = level.astar(frozenset(map(tuple, state.boxes)), tuple(state.player), steps)
+        if result is None:
+            raise Rejected("A* node budget exhausted")
+        moves, pushes, nodes = result
+        if len(moves) < LEVELS[state.level][4]:
+            raise Rejected("solution too short for the level")
+        steps.append(Step(kind="check", text=f"All boxes are on goals after {len(moves)} moves "
+                          f"({pushes} pushes); A* expanded {nodes} push positions and its "
+                          "heuristic never overestimates, so no solution needs fewer pushes, and "
+                          "among those it took the one with the fewest moves it met."))
+        answer = " ".join(moves)
+        steps.append(Step(kind="conclude", text=f"The moves are: {answer}"))
+        return Solution(answer=answer, steps=steps, effort=len(moves))
+
+    def question(self, state: State, variant: Variant) -> str:
+        intro = "Sokoban. " + self.rules
+        if variant == "image":
+            body = ("The picture shows the room: dark grey squares are walls, brown crates are "
+                    "boxes, red rings are goals (a box on a goal turns green), the blue circle is "
+                    "the player; rows and columns are numbered from 0.")
+        else:
+            body = "The map:\n" + _map_text(state)
+        return (f"{intro}\n\n{body}\n\nWhich moves put every box on a goal? "
+                f"Answer with {self.answer_format}.")
+
+    def render(self, state: State) -> list[bytes]:
+        # a palette image: one byte a pixel makes the PNG several times cheaper to compress
+        rows, cols = len(state.walls), len(state.walls[0])
+        cell, margin, top = 36, 26, 36
+        image = Image.new("P", (margin + cols * cell + 8, top + rows * cell + 8), INK["white"])
+        image.putpalette([v for colour in PALETTE for v in colour])
+        draw = ImageDraw.Draw(image)
+        draw.text((image.width / 2, 12), "Sokoban: push every box onto a goal", font=font(15),
+                  fill=INK["black"], anchor="mm")
+        boxes = set(map(tuple, state.boxes))
+        for r, row in enumerate(state.walls):
+            draw.text((margin / 2, top + (r + 0.5) * cell), str(r), font=font(11),
+                      fill=INK["label"], anchor="mm")
+            for c, ch in enumerate(row):
+                x, y = margin + c * cell, top + r * cell
+                if ch == WALL:
+                    draw.rectangle([x, y, x + cell, y + cell], fill=INK["wall"], outline=INK["edge"])
+                    continue
+                draw.rectangle([x, y, x + cell, y + cell], fill=INK["floor"], outline=INK["grid"])
+                if ch == GOAL:
+                    draw.ellipse([x + 9, y + 9, x + cell - 9, y + cell - 9], outline=INK["goal"],
+                                 width=3)
+                if (r, c) in boxes:
+                    fill = INK["done"] if ch == GOAL else INK["box"]
+                    draw.rectangle([x + 4, y + 4, x + cell - 4, y + cell - 4], fill=fill,
+                                   outline=INK["black"], width=2)
+                    draw.line([(x + 6, y + 6), (x + cell - 6, y + cell - 6)], fill=INK["black"])
+                    draw.line([(x + 6, y + cell - 6), (x + cell - 6, y + 6)], fill=INK["black"])
+        for c in range(cols):
+            draw.text((margin + (c + 0.5) * cell, top - 8), str(c), font=font(11),
+                      fill=INK["label"], anchor="mm")
+        pr, pc = state.player
+        x, y = margin + pc * cell, top + pr * cell
+        draw.ellipse([x + 7, y + 7, x + cell - 7, y + cell - 7], fill=INK["player"],
+                     outline=INK["black"], width=2)
+        return [to_png(image)]
+
+    def initial_state(self, state: State) -> dict:
+        return {"map": _map_text(state).split("\n")}
+
+
+def _room(rng: random.Random, rows: int, cols: int, density: float) -> list[Cell]:
+    """Interior floor with scattered walls; only the largest connected part stays floor."""
+    cells = [(r, c) for r in range(1, rows - 1) for c in range(1, cols - 1)]
+    floor = {c for c in cells if rng.random() >= density}
+    best: set[Cell] = set()
+    seen: set[Cell] = set()
+    for start in sorted(floor):
+        if start in seen:
+            continue
+        part = _reachable(floor, set(), start)
+        seen |= part
+        if len(part) > len(best):
+            best = part
+    return sorted(best)
+
+
+def _reachable(floor: set[Cell], boxes: set[Cell], start: Cell) -> set[Cell]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        r, c = queue.popleft()
+        for dr, dc in MOVES.values():
+            nxt = (r + dr, c + dc)
+            if nxt in floor and nxt not in boxes and nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _random_pull(rng: random.Random, floor: set[Cell], boxes: set[Cell], player: Cell) -> Cell | None:
+    """Walk to a random box side and pull it one or more cells; the player's new cell, or None."""
+    reach = _reachable(floor, boxes, player)
+    options = []
+    for box in sorted(boxes):
+        for dr, dc in MOVES.values():
+            stand, behind = (box[0] + dr, box[1] + dc), (box[0] + 2 * dr, box[1] + 2 * dc)
+            if stand in reach and behind in floor and behind not in boxes:
+                options.append((box, dr, dc))
+    if not options:
+        return None
+    box, dr, dc = rng.choice(options)
+    while True:  # keep pulling the same way now and then: long straight pushes
+        boxes.remove(box)
+        box = (box[0] + dr, box[1] + dc)
+        boxes.add(box)
+        player = (box[0] + dr, box[1] + dc)
+        behind = (player[0] + dr, player[1] + dc)
+        if behind not in floor or behind in boxes or rng.random() < 0.5:
+            return player
+
+
+class _Level:
+    """The static part of a position (walls, goals, dead squares) and the A* search."""
+
+    def __init__(self, rows: list[str]):
+        self.floor = {(r, c) for r, row in enumerate(rows) for c, ch in enumerate(row) if ch != WALL}
+        self.goals = frozenset((r, c) for r, row in enumerate(rows) for c, ch in enumerate(row)
+                               if ch == GOAL)
+        # push distance of a box from each cell to its nearest goal, by reverse pulls from goals;
+        # a floor cell with no distance is dead: no push sequence brings a box from it to a goal
+        self.distance: dict[Cell, int] = {g: 0 for g in self.goals}
+        queue = deque(sorted(self.goals))
+        while queue:
+            box = queue.popleft()
+            for dr, dc in MOVES.values():
+                prev, stand = (box[0] + dr, box[1] + dc), (box[0] + 2 * dr, box[1] + 2 * dc)
+                if prev in self.floor and stand in self.floor and prev not in self.distance:
+                    self.distance[prev] = self.distance[box] + 1
+                    queue.append(prev)
+        self.dead = sorted(self.floor - set(self.distance))
+        self.goal_list = sorted(self.goals)
+        self.to_goal = {g: self._pull_distances(g) for g in self.goal_list}
+        self._h: dict[frozenset[Cell], int | None] = {}
+
+    def _pull_distances(self, goal: Cell) -> dict[Cell, int]:
+        """Pushes needed to bring a lone box from each cell to `goal` (reverse pulls)."""
+        dist = {goal: 0}
+        queue = deque([goal])
+        while queue:
+            box = queue.popleft()
+            for dr, dc in MOVES.values():
+                prev, stand = (box[0] + dr, box[1] + dc), (box[0] + 2 * dr, box[1] + 2 * dc)
+                if prev in self.floor and stand in self.floor and prev not in dist:
+                    dist[prev] = dist[box] + 1
+                    queue.append(prev)
+        return dist
+
+    def heuristic(self, boxes: frozenset[Cell]) -> int | None:
+        """Cheapest assignment of boxes to distinct goals by push distance (a lower bound on the
+        pushes left); None when some box can reach no free goal (a deadlock)."""
+        cached = self._h.get(boxes)
+        if cached is not None or boxes in self._h:
+            return cached
+        order = sorted(boxes)
+        best = None
+        for goals in permutations(self.goal_list, len(order)):
+            total = 0
+            for box, goal in zip(order, goals):
+                d = self.to_goal[goal].get(box)
+                if d is None:
+                    break
+                total += d
+            else:
+                best = total if best is None else min(best, total)
+        self._h[boxes] = best
+        return best
+
+    def _walks(self, boxes: frozenset[Cell], player: Cell) -> dict[Cell, tuple[Cell, str] | None]:
+        """Breadth-first walk of the player around the boxes: cell -> (previous cell, move)."""
+        came: dict[Cell, tuple[Cell, str] | None] = {player: None}
+        queue = deque([player])
+        while queue:
+            r, c = queue.popleft()
+            for move, (dr, dc) in MOVES.items():
+                nxt = (r + dr, c + dc)
+                if nxt in self.floor and nxt not in boxes and nxt not in came:
+                    came[nxt] = ((r, c), move)
+                    queue.append(nxt)
+        return came
+
+    def astar(self, boxes: frozenset[Cell], player: Cell,
+              steps: list[Step]) -> tuple[list[str], int, int] | None:
+        """A* over push positions: fewest pushes first, then fewest moves among those. A position
+        is the boxes plus the player's region (named by its smallest cell), closed when first
+        expanded; where exactly the player stands inside it only changes walking, which the
+        move tie-break accounts for."""
+        h0 = self.heuristic(boxes)
+        if h0 is None:
+            return None
+        # records[i] = (parent record, moves from the parent's position to this one)
+        records: list[tuple[int, list[str]]] = [(-1, [])]
+        frontier = [(h0, 0, 0, 0, boxes, player)]
+        closed: set[tuple[frozenset[Cell], Cell]] = set()
+        nodes = 0
+        pruned = 0
+        while frontier:
+            f, pushes, walked, record, boxes, player = heapq.heappop(frontier)
+            walk = self._walks(boxes, player)
+            key = (boxes, min(walk))
+            if key in closed:
+                continue
+            closed.add(key)
+            if boxes <= self.goals:
+                return self._unwind(records, record), pushes, nodes
+            nodes += 1
+            if nodes > NODE_BUDGET:
+                return None
+            if nodes <= 3 or nodes % 200 == 0:
+                steps.append(Step(kind="try", text=f"Expand position {nodes}: {pushes} pushes "
+                                  f"({walked} moves) so far, at least {f - pushes} more pushes "
+                                  "needed.", anchor=_positions_text(boxes, player)))
+            for box in sorted(boxes):
+                for move, (dr, dc) in MOVES.items():
+                    stand, target = (box[0] - dr, box[1] - dc), (box[0] + dr, box[1] + dc)
+                    if stand not in walk or target not in self.floor or target in boxes:
+                        continue
+                    moved = (boxes - {box}) | {target}
+                    h = self.heuristic(moved)
+                    if h is None:
+                        pruned += 1
+                        if pruned <= 4:
+                            steps.append(Step(kind="dead_end", text=f"Pushing the box at {box} "
+                                              f"{move} to {target} leaves some box unable to "
+                                              "reach a free goal. Pruned.",
+                                              anchor=_positions_text(moved, box)))
+                        continue
+                    path = _path_to(walk, stand) + [move]
+                    records.append((record, path))
+                    heapq.heappush(frontier, (pushes + 1 + h, pushes + 1, walked + len(path),
+                                              len(records) - 1, moved, box))
+        return None
+
+    @staticmethod
+    def _unwind(records: list[tuple[int, list[str]]], record: int) -> list[str]:
+        legs = []
+        while record >= 0:
+            record, path = records[record]
+            legs.append(path)
+        return [m for leg in reversed(legs) for m in leg]
+
+
+def _path_to(came: dict[Cell, tuple[Cell, str] | None], cell: Cell) -> list[str]:
+    path = []
+    while came[cell] is not None:
+        cell, move = came[cell]
+        path.append(move)
+    return path[::-1]
+
+
+def _map_text(state: State, dead: list[Cell] = ()) -> str:
+    grid = [list(row) for row in state.walls]
+    for r, c in dead:
+        grid[r][c] = "x"
+    for r, c in state.boxes:
+        grid[r][c] = "*" if state.walls[r][c] == GOAL else "$"
+    pr, pc = state.player
+    grid[pr][pc] = "+" if state.walls[pr][pc] == GOAL else "@"
+    return "\n".join("".join(row) for row in grid)
+
+
+def _positions_text(boxes: frozenset[Cell], player: Cell) -> str:
+    return f"boxes {sorted(boxes)}, player {player}"
+
+
+register(Sokoban())
