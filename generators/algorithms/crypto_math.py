@@ -1,0 +1,245 @@
+"""Crypto math (algorithms; official label `CryptoMath`).
+
+A letter addition such as EBA+GHF=CFDF: each letter stands for a different digit, no number starts
+with 0, and the sum must hold. The solver searches column by column from the right, carrying into
+the next column: it tries digits for the column's unknown addend letters, which fixes the column's
+sum digit and carry, and backtracks on clashes. It searches on past the first solution to prove
+that there is no second one; draws with more than one solution are rejected.
+"""
+
+from __future__ import annotations
+
+import random
+
+from PIL import Image, ImageDraw
+from pydantic import BaseModel
+
+from generators.base import Rejected, Solution, Step, Task, Variant
+from generators.registry import register
+from generators.render import text_center, to_png
+
+# level: (addends, addend length, result length, distinct letters)
+# Unique solutions need few letters for the constraints (one equation) to pin them all down; the
+# letter count rises with the level so that the search (and so the effort) grows with it.
+LEVELS = {
+    1: (2, 3, 4, 4),
+    2: (2, 4, 5, 5),
+    3: (3, 3, 4, 5),
+    4: (3, 4, 5, 6),
+    5: (3, 5, 6, 7),
+}
+MAX_DRAWS = 200  # number draws per attempt before giving the attempt up
+
+
+class State(BaseModel):
+    equation: str
+
+
+class CryptoMath(Task[State]):
+    name = "crypto_math"
+    category = "algorithms"
+    official_name = "CryptoMath"
+    levels = LEVELS
+    unique = True
+    rules = ("In the addition below every letter stands for one digit 0-9: the same letter is "
+             "always the same digit and different letters are different digits. No number starts "
+             "with the digit 0. Find the digit of every letter so that the addition is correct.")
+    answer_format = ('every letter with its digit, in the form ["A"=1, "B"=6, ...] '
+                     '(A=1, B=6, ... is also accepted)')
+
+    def generate(self, rng: random.Random, level: int) -> State:
+        count, length, result_length, letters = self.params(level)
+        for _ in range(MAX_DRAWS):
+            # addend digits come from a small pool so that few distinct digits appear at all
+            pool = rng.sample(range(10), letters - rng.randint(0, 1))
+            nonzero = [d for d in pool if d] or [1]
+            terms = [int("".join(str(rng.choice(pool if i else nonzero)) for i in range(length)))
+                     for _ in range(count)]
+            total = sum(terms)
+            digits = set("".join(map(str, terms + [total])))
+            if len(str(total)) == result_length and len(digits) == letters:
+                break
+        else:
+            raise Rejected("no draw with the required lengths and letter count")
+        names = list("ABCDEFGHIJ"[:letters])
+        rng.shuffle(names)
+        code = dict(zip(sorted(digits), names))
+
+        def spell(n: int) -> str:
+            return "".join(code[d] for d in str(n))
+
+        return State(equation="+".join(spell(t) for t in terms) + "=" + spell(total))
+
+    def solve(self, state: State) -> Solution:
+        terms, result = _split(state.equation)
+        count = _Search(terms, result, record=False)
+        count.column(0, 0)
+        if count.solutions != 1:
+            raise Rejected("not unique" if count.solutions else "no solution")
+        search = _Search(terms, result, record=True)
+        search.column(0, 0)
+        steps = [Step(kind="observe", text=f"{' + '.join(terms)} = {result}. Letters: "
+                      f"{', '.join(sorted(search.letters))}. Leading letters (not 0): "
+                      f"{', '.join(sorted(search.lead))}. I work column by column from the right: "
+                      "try digits for the unknown addend letters, which fixes the column's sum "
+                      "digit and the carry into the next column.",
+                      anchor="\n".join(_layout(terms, result)))]
+        steps += [Step(kind=k, text=t, anchor=a) for k, t, a in search.events]
+        steps.append(Step(kind="check", text=f"I continued the search through every remaining "
+                          f"branch ({count.nodes - search.nodes} more tries): no second "
+                          "assignment works, so the solution is unique."))
+        answer = "[" + ", ".join(f'"{k}"={search.first[k]}' for k in sorted(search.first)) + "]"
+        steps.append(Step(kind="conclude", text=f"The letters are {answer}."))
+        return Solution(answer=answer, steps=steps, num_solutions=1, effort=count.nodes)
+
+    def question(self, state: State, variant: Variant) -> str:
+        intro = "Crypto math. " + self.rules
+        if variant == "image":
+            body = "The picture shows the addition written in columns."
+        else:
+            terms, result = _split(state.equation)
+            body = (f"The addition is: {state.equation}\n(written in columns:\n"
+                    + "\n".join(_layout(terms, result)) + "\n)")
+        return (f"{intro}\n\n{body}\n\nWhich digit does each letter stand for? "
+                f"Answer with {self.answer_format}.")
+
+    def render(self, state: State) -> list[bytes]:
+        # greyscale: a quarter of the PNG encoding time of RGB, and colour carries nothing here
+        terms, result = _split(state.equation)
+        cell, pad = 44, 24
+        cols = len(result) + 1  # one column for the plus sign
+        width, height = cols * cell + 2 * pad, (len(terms) + 1) * cell + 2 * pad + 30
+        image = Image.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(image)
+        text_center(draw, (width / 2, 16), "Letter addition", 16, fill=0)
+        top = pad + 20
+        for row, word in enumerate(terms + [result]):
+            y = top + row * cell + cell / 2 + (8 if row == len(terms) else 0)
+            for k, ch in enumerate(reversed(word)):
+                text_center(draw, (pad + (cols - 1 - k) * cell + cell / 2, y), ch, 30, fill=0)
+        text_center(draw, (pad + cell / 2, top + (len(terms) - 0.5) * cell), "+", 30, fill=0)
+        line_y = top + len(terms) * cell + 2
+        draw.line([(pad, line_y), (pad + cols * cell, line_y)], fill=0, width=3)
+        return [to_png(image)]
+
+    def initial_state(self, state: State) -> dict:
+        return {"equation": state.equation}
+
+
+def _split(equation: str) -> tuple[list[str], str]:
+    left, result = equation.split("=")
+    return left.split("+"), result
+
+
+def _layout(terms: list[str], result: str) -> list[str]:
+    width = len(result) + 2
+    rows = [w.rjust(width) for w in terms[:-1]] + ["+ " + terms[-1].rjust(width - 2)]
+    return rows + ["-" * width, result.rjust(width)]
+
+
+class _Search:
+    """Column-wise search with carries, right to left, counting the tries (`nodes`: one per digit
+    given to a letter). The counting pass counts solutions up to 2; the recording pass keeps its
+    events and stops at the first solution."""
+
+    def __init__(self, terms: list[str], result: str, record: bool):
+        self.columns = [([t[-1 - c] for t in terms if c < len(t)], result[-1 - c])
+                        for c in range(len(result))]
+        self.lead = {w[0] for w in terms + [result] if len(w) > 1}
+        self.letters = set("".join(terms) + result)
+        self.value: dict[str, int] = {}
+        self.used = [False] * 10
+        self.nodes = 0
+        self.solutions = 0
+        self.first: dict[str, int] = {}
+        # events until the first solution; off for the first (counting) pass, since the texts
+        # cost more than the search itself and most draws are rejected as not unique
+        self.record = record
+        self.cap = 1 if record else 2  # the recording pass stops at the first solution
+        self.events: list[tuple[str, str, str | None]] = []
+
+    def _note(self, kind: str, text: str, anchor: str | None = None) -> None:
+        self.events.append((kind, text, anchor))
+
+    def _assignment(self) -> str:
+        return " ".join(f"{k}={self.value[k]}" for k in sorted(self.value))
+
+    def column(self, c: int, carry: int) -> None:
+        if c == len(self.columns):
+            if carry:
+                if self.record and not self.solutions:
+                    self._note("dead_end", f"a carry of {carry} is left over past the last column")
+                return
+            self.solutions += 1
+            if self.solutions == 1:
+                self.first = dict(self.value)
+                if self.record:
+                    self._note("check", "every column holds and no carry is left: a solution",
+                               self._assignment())
+            return
+        addends, r = self.columns[c]
+        known, free = carry, {}
+        for letter in addends:
+            if letter in self.value:
+                known += self.value[letter]
+            else:
+                free[letter] = free.get(letter, 0) + 1
+        self._branch(c, list(free.items()), 0, r, known)
+
+    def _branch(self, c: int, free: list[tuple[str, int]], i: int, r: str, total: int) -> None:
+        if self.solutions >= self.cap:
+            return
+        if i == len(free):
+            self._close(c, r, total)
+            return
+        letter, times = free[i]
+        # the last unknown of a column whose sum letter is known only takes digits that fit it
+        fits = self.value.get(r) if i == len(free) - 1 else None
+        tried = False
+        for d in range(1 if letter in self.lead else 0, 10):
+            if self.used[d] or (fits is not None and (total + times * d) % 10 != fits):
+                continue
+            tried = True
+            self.nodes += 1
+            self.value[letter], self.used[d] = d, True
+            if self.record and not self.solutions:
+                self._note("try", f"column {c}: try {letter} = {d}")
+            self._branch(c, free, i + 1, r, total + times * d)
+            del self.value[letter]
+            self.used[d] = False
+            if self.solutions >= self.cap:
+                return
+        if self.record and not self.solutions:
+            if tried:
+                self._note("backtrack", f"column {c}: every digit for {letter} tried; undo it")
+            else:
+                self._note("dead_end", f"column {c}: no free digit fits {letter}")
+
+    def _close(self, c: int, r: str, total: int) -> None:
+        """All addends of column c are known: the sum digit and the carry follow."""
+        digit, carry = total % 10, total // 10
+        sum_text = f"column {c}: sum {total} gives digit {digit}, carry {carry}" if self.record else ""
+        if r in self.value:
+            if self.value[r] != digit:
+                if self.record and not self.solutions:
+                    self._note("dead_end", f"{sum_text}, but {r} = {self.value[r]}")
+                return
+            if self.record and not self.solutions:
+                self._note("deduce", f"{sum_text}, and {r} = {digit} holds", self._assignment())
+            self.column(c + 1, carry)
+            return
+        if self.used[digit] or (digit == 0 and r in self.lead):
+            if self.record and not self.solutions:
+                why = f"{digit} is already taken" if self.used[digit] else "a leading 0"
+                self._note("dead_end", f"{sum_text}, so {r} = {digit}: {why}")
+            return
+        self.nodes += 1
+        self.value[r], self.used[digit] = digit, True
+        if self.record and not self.solutions:
+            self._note("deduce", f"{sum_text}, so {r} = {digit}", self._assignment())
+        self.column(c + 1, carry)
+        del self.value[r]
+        self.used[digit] = False
+
+
+register(CryptoMath())
