@@ -179,3 +179,30 @@ def _describe(error: Exception) -> str:
     status = getattr(error, "status_code", None)
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return (f"HTTP {status}: " if status else f"{type(error).__name__}: ") + text[:300]
+
+
+class EndpointError(RuntimeError):
+    """The endpoint cannot serve this run (unreachable, refuses the key, lacks the model)."""
+
+
+def preflight(endpoint: Endpoint, timeout_s: float = 10.0) -> None:
+    """Fail fast, before any work: is the server there, does it take the key, does it serve the
+    model? Servers without a model list (404/405/501) are given the benefit of the doubt."""
+    client = openai.OpenAI(base_url=endpoint.base_url, max_retries=1, timeout=timeout_s,
+                           api_key=resolve_api_key(endpoint).get_secret_value())
+    try:
+        served = [m.id for m in client.models.list()]
+    except (openai.APIConnectionError, openai.APITimeoutError) as error:
+        raise EndpointError(f"endpoint {endpoint.base_url} is unreachable: {_describe(error)}") from None
+    except openai.AuthenticationError:
+        raise EndpointError(f"endpoint {endpoint.base_url} refused the API key "
+                            f"(from ${endpoint.api_key_env} or the Secret block)") from None
+    except openai.APIStatusError as error:
+        if error.status_code in (404, 405, 501):
+            return
+        raise EndpointError(f"endpoint {endpoint.base_url}: {_describe(error)}") from None
+    finally:
+        client.close()
+    if served and endpoint.model not in served:
+        raise EndpointError(f"endpoint {endpoint.base_url} does not serve model {endpoint.model!r}; "
+                            f"it serves: {', '.join(served[:10])}")

@@ -31,8 +31,9 @@ Policy = Callable[[str, int], Reply]
 
 
 class OpenAIDouble:
-    def __init__(self, policy: Policy):
+    def __init__(self, policy: Policy, models: tuple[str, ...] = ("double-7b",)):
         self.policy = policy
+        self.models = models
         self.requests = 0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -64,6 +65,15 @@ class OpenAIDouble:
 
             def log_message(self, *args):  # quiet
                 pass
+
+            def do_GET(self):
+                if self.path.rstrip("/").endswith("/models"):
+                    payload = json.dumps({"object": "list", "data": [
+                        {"id": m, "object": "model", "created": 0, "owned_by": "test-double"}
+                        for m in double.models]}).encode()
+                    self._send(200, payload, {})
+                else:
+                    self._send(404, b'{"error": {"message": "not found"}}', {})
 
             def do_POST(self):
                 length = int(self.headers.get("content-length", 0))

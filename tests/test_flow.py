@@ -38,3 +38,35 @@ def test_build_dataset_flow_with_ray_writes_shards_duckdb_reads_them(prefect, tm
     assert manifest["rows"] == {"instances": 15, "traces": 15}
     assert {(s["task"], s["level"]) for s in manifest["summary"]} == {
         ("trapping_rain_water", 1), ("trapping_rain_water", 2), ("trapping_rain_water", 5)}
+
+
+def test_helix_serg_runs_the_flow_over_ray_against_an_endpoint(prefect, tmp_path, capsys):
+    """`helix serg` end to end: preflight, Prefect flow, Ray workers calling a real HTTP server."""
+    from flows.build import BuildConfig as Build, build_chunk, plan_chunks
+    from flows.cli import main
+    from tests.openai_double import OpenAIDouble, Reply
+
+    config = Build(tasks=["trapping_rain_water"], levels=[1, 2], per_level=6, seed=5,
+                   data_root=str(tmp_path))
+    for chunk in plan_chunks(config):
+        build_chunk(chunk, config, config.run_id(), tmp_path)
+
+    def answer(user: str, attempt: int) -> Reply:
+        final = user.split("Final Answer: \\boxed{")[1].split("}")[0]
+        return Reply(text=f"Let me check each bar... wait, recount. Final Answer: \\boxed{{{final}}}",
+                     delay=0.05)
+
+    with OpenAIDouble(answer) as double:
+        argv = ["serg", "--base-url", double.base_url, "--model", "double-7b", "--data-root",
+                str(tmp_path), "--max-in-flight", "4", "--workers", "2"]
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "12 accepted" in out, out
+        assert double.max_in_flight <= 4 and double.requests == 12
+        assert main(argv) == 0  # nothing left to do: no new requests
+        assert double.requests == 12
+        assert main(argv[:4] + ["no-such-model"] + argv[5:]) == 2
+        assert "does not serve model 'no-such-model'" in capsys.readouterr().err
+    _, rows = query(tmp_path, "select source, count(*), bool_and(accepted) from traces group by all order by all")
+    assert rows == [("elaborated", 12, True), ("skeleton", 12, True)]
+    assert list((tmp_path / "reports").glob("serg-*-lengths.png"))

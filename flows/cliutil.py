@@ -1,0 +1,30 @@
+"""Pieces shared by the CLI modules: one-line usage errors, the parser class, argument types."""
+
+from __future__ import annotations
+
+import argparse
+
+from pydantic import ValidationError
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{where.replace('_', '-')}: {message}" if where else message
+
+
+def level(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"level must be an integer 1..5, got {text!r}") from None
