@@ -30,6 +30,11 @@ class Reply:
 Policy = Callable[[str, int], Reply]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # the default listen backlog of 5 drops connections at 32+ in flight
+    daemon_threads = True
+
+
 class OpenAIDouble:
     def __init__(self, policy: Policy, models: tuple[str, ...] = ("double-7b",)):
         self.policy = policy
@@ -40,8 +45,7 @@ class OpenAIDouble:
         self.attempts: dict[str, int] = {}
         self.seen_bodies: list[dict] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
