@@ -92,7 +92,37 @@ class CacheRow(Row):
     latency_s: float
 
 
-TABLES: dict[str, type[Row]] = {"instances": InstanceRow, "traces": TraceRow, "serg_cache": CacheRow}
+class EvalRow(Row):
+    """One model answer to one benchmark instance in one mode, extracted and judged."""
+
+    id: str = Field(description="hash of (benchmark, model, mode, prompt, sampling, instance, outcome)")
+    benchmark: str
+    model: str
+    mode: Literal["image", "text"]
+    source: Literal["endpoint", "file"]
+    prompt_version: str
+    sampling: str = Field(description="JSON of the sampling parameters ('' for scored files)")
+    instance_id: str
+    task: str
+    category: str
+    level: int
+    index: int = Field(description="the row's index in the benchmark (published layout)")
+    pair: str = Field(description="pair key for paired tasks (isomorphism), '' otherwise")
+    response: str
+    parsed: typing.Optional[str]
+    correct: bool
+    status: str
+    reason: str
+    finish_reason: str
+    tokens_in: typing.Optional[int]
+    tokens_out: typing.Optional[int]
+    latency_s: typing.Optional[float]
+    attempts: int
+    error: str = Field(description="why the request failed after its retries ('' if it did not)")
+
+
+TABLES: dict[str, type[Row]] = {"instances": InstanceRow, "traces": TraceRow, "serg_cache": CacheRow,
+                                 "evals": EvalRow}
 
 
 def _arrow_type(annotation) -> tuple[pa.DataType, bool]:
