@@ -121,8 +121,46 @@ class EvalRow(Row):
     error: str = Field(description="why the request failed after its retries ('' if it did not)")
 
 
+class TrainStepRow(Row):
+    """One optimizer step of a training run (a log, not a dataset: unlike the other tables it
+    holds timings; the JSON columns are maps keyed by success count, source or category)."""
+
+    id: str = Field(description="hash of (run id, step)")
+    run_id: str
+    config_hash: str
+    algorithm: str
+    phase: str = Field(description="the loss used at this step (sft_then_grpo switches)")
+    step: int
+    prompts: int
+    loss: float
+    loss_rollout: float
+    loss_expert: float
+    z_rollout: float
+    z_expert: float
+    rollout_tokens: int
+    expert_tokens: int
+    gate_on_fraction: float
+    reward_mean: float
+    success_hist: str = Field(description="JSON: successes per group -> groups")
+    reward_by_source: str = Field(description="JSON: source -> mean reward")
+    reward_by_category: str = Field(description="JSON: category -> mean reward")
+    clip_fraction: float
+    entropy: float
+    grad_norm: float
+    response_len_mean: float
+    response_len_max: int
+    truncated_fraction: float
+    reward_timeouts: int
+    t_generate: float
+    t_reward: float
+    t_update: float
+    t_sync: float
+    tokens_per_s: float
+    mfu: typing.Optional[float]
+
+
 TABLES: dict[str, type[Row]] = {"instances": InstanceRow, "traces": TraceRow, "serg_cache": CacheRow,
-                                 "evals": EvalRow}
+                                 "evals": EvalRow, "train_steps": TrainStepRow}
 
 
 def _arrow_type(annotation) -> tuple[pa.DataType, bool]:
