@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from generators import registry as generators
 from generators.base import LEVELS, SPLITS, canonical_json, make_instance, stable_hash
+from serg.elaborate import Endpoint
 from serg.skeleton import build_skeleton
 from storage.schema import Image, InstanceRow, TraceRow
 from storage.shards import ShardInfo, write_shard
@@ -38,6 +39,7 @@ class BuildConfig(BaseModel):
     ray_address: str | None = Field(None, description="Ray cluster address; none = start Ray locally")
     workers: int = Field(2, description="Ray CPUs to use when Ray starts locally", ge=1, le=4096)
     chunk_size: int = Field(16, description="instances per Ray task (one shard per table)", ge=1, le=100_000)
+    elaborate: Endpoint | None = Field(None, description="after building, elaborate traces (SERG) with this endpoint")
 
     @field_validator("tasks")
     @classmethod
@@ -68,11 +70,14 @@ class BuildConfig(BaseModel):
 
 
 class Chunk(BaseModel):
+    """Cell `part` of the index grid [part * chunk_size, (part + 1) * chunk_size) of a task and
+    level; `indices` are the ones still missing. A chunk always writes the same shard name
+    for a run, so a killed run resumes into exactly the bytes an uninterrupted one writes."""
+
     task: str
     level: int
-    start: int
-    stop: int
     part: int
+    indices: list[int]
 
 
 class ChunkResult(BaseModel):
@@ -90,18 +95,37 @@ class ChunkResult(BaseModel):
     shards: list[ShardInfo]
 
 
-def plan_chunks(config: BuildConfig) -> list[Chunk]:
+def plan_chunks(config: BuildConfig, present: set[tuple[str, int, int]] | None = None) -> list[Chunk]:
+    """The grid cells with missing (task, level, index) rows, given what the store has."""
+    present = present or set()
     chunks = []
     for task in config.task_names():
         for level in config.levels:
             for part, start in enumerate(range(0, config.per_level, config.chunk_size)):
-                chunks.append(Chunk(task=task, level=level, start=start, part=part,
-                                    stop=min(start + config.chunk_size, config.per_level)))
+                stop = min(start + config.chunk_size, config.per_level)
+                missing = [i for i in range(start, stop) if (task, level, i) not in present]
+                if missing:
+                    chunks.append(Chunk(task=task, level=level, part=part, indices=missing))
     # big levels first: the long chunks start early and the tail of the run stays short
     return sorted(chunks, key=lambda c: (-c.level, c.task, c.part))
 
 
-def instance_rows(task_name: str, level: int, indices: range, split: str, seed: int
+def present_rows(config: BuildConfig, root: Path) -> set[tuple[str, int, int]]:
+    """(task, level, index) already stored for this split and seed at the current task versions:
+    a task whose generator version changed counts as missing and is rebuilt."""
+    from storage.catalog import connect
+
+    versions = {t: generators.get(t).version for t in config.task_names()}
+    con = connect(root)
+    try:
+        rows = con.execute("""SELECT DISTINCT task, level, index, task_version FROM instances
+                              WHERE split = ? AND global_seed = ?""", [config.split, config.seed]).fetchall()
+    finally:
+        con.close()
+    return {(t, lv, i) for t, lv, i, v in rows if versions.get(t) == v}
+
+
+def instance_rows(task_name: str, level: int, indices: Sequence[int], split: str, seed: int
                   ) -> tuple[list[InstanceRow], list[TraceRow], dict]:
     """Generate and verify instances; rows plus the stats of the work."""
     task = generators.get(task_name)
@@ -148,7 +172,7 @@ def instance_rows(task_name: str, level: int, indices: range, split: str, seed: 
 
 def build_chunk(chunk: Chunk, config: BuildConfig, run_id: str, root: Path) -> ChunkResult:
     """One unit of fan-out work: rows for a task x level x index range, written as shards."""
-    instances, traces, stats = instance_rows(chunk.task, chunk.level, range(chunk.start, chunk.stop),
+    instances, traces, stats = instance_rows(chunk.task, chunk.level, chunk.indices,
                                              config.split, config.seed)
     t0 = time.perf_counter()
     shards = [

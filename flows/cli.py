@@ -75,34 +75,48 @@ def cmd_run(args) -> int:
     columns, rows = summary(root)
     print()
     print(format_table(columns, rows))
-    manifest = read_manifest(root, result["run_id"])
-    png = write_png(manifest["summary"], root / "reports" / f"build-{result['run_id']}.png")
-    print(f"\nrun {result['run_id']}: {result['instances']} instances, {result['accepted']} skeleton "
-          f"traces accepted by the verifiers, {result['verifier_errors']} verifier errors, "
-          f"{result['shards']} shards in {time.perf_counter() - started:.1f} s")
+    manifest_path = root / "_manifests" / f"{result['run_id']}.json"
+    png = None
+    if manifest_path.exists():  # absent when this configuration was never built with new rows
+        manifest = read_manifest(root, result["run_id"])
+        png = write_png(manifest["summary"], root / "reports" / f"build-{result['run_id']}.png")
+    if result["planned"]:
+        print(f"\nrun {result['run_id']}: {result['instances']} instances, {result['accepted']} skeleton "
+              f"traces accepted by the verifiers, {result['verifier_errors']} verifier errors, "
+              f"{result['shards']} shards in {time.perf_counter() - started:.1f} s")
+    else:
+        print(f"\nrun {result['run_id']}: nothing to build, the store is up to date "
+              f"({time.perf_counter() - started:.1f} s)")
     print(f"data:     {root}")
-    print(f"manifest: {result['manifest']}")
-    print(f"report:   {png}")
+    if manifest_path.exists():
+        print(f"manifest: {manifest_path}")
+    if png:
+        print(f"report:   {png}")
     print(f"query:    helix sql \"select task, level, count(*) from instances group by all order by all\"")
     return 0 if result["verifier_errors"] == 0 and result["accepted"] == result["instances"] else 1
 
 
 def cmd_generate(args) -> int:
     """Build in this process (no Prefect, no Ray): for development and small sets."""
-    config = _build_config(args, chunk_size=args.per_level)
+    config = _build_config(args)
     root = _check_root(config)
-    from flows.build import build_chunk, plan_chunks, summarize
+    from flows.build import build_chunk, plan_chunks, present_rows, summarize
     from flows.progress import Progress
+    from storage.maintenance import writer_lock
     from storage.shards import write_manifest
 
     run_id = config.run_id()
-    chunks = plan_chunks(config)
-    progress = Progress(sum(c.stop - c.start for c in chunks), "instances")
-    results = []
-    for chunk in chunks:
-        results.append(build_chunk(chunk, config, run_id, root))
-        progress.advance(chunk.stop - chunk.start)
-    progress.close()
+    with writer_lock(root):
+        chunks = plan_chunks(config, present_rows(config, root))
+        progress = Progress(sum(len(c.indices) for c in chunks), "instances")
+        results = []
+        for chunk in chunks:
+            results.append(build_chunk(chunk, config, run_id, root))
+            progress.advance(len(chunk.indices))
+        progress.close()
+    if not results:
+        print(f"nothing to do: {root} already holds these instances")
+        return 0
     summary = summarize(results)
     write_manifest(root, run_id, config=config.model_dump(),
                    shards=[s for r in results for s in r.shards],
@@ -119,10 +133,12 @@ def cmd_sql(args) -> int:
     from storage.catalog import ReadOnlyError, format_table, query
     from storage.shards import resolve_root
 
+    from storage.maintenance import ReleaseError
+
     root = resolve_root(args.data_root)
     try:
-        columns, rows = query(root, args.query)
-    except ReadOnlyError as error:
+        columns, rows = query(root, args.query, release=args.release)
+    except (ReadOnlyError, ReleaseError) as error:
         raise UsageError(str(error)) from None
     except Exception as error:  # a DuckDB error in the user's SQL
         raise UsageError(str(error).splitlines()[0]) from None
@@ -306,6 +322,7 @@ def parser() -> argparse.ArgumentParser:
     sql.add_argument("query")
     sql.add_argument("--data-root")
     sql.add_argument("--json", action="store_true", help="rows as JSON")
+    sql.add_argument("--release", help="query a frozen release instead of the latest shards")
     sql.set_defaults(func=cmd_sql)
 
     tasks = sub.add_parser("tasks", help="list the registered tasks")

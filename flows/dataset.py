@@ -15,8 +15,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.build import BuildConfig, Chunk, ChunkResult, build_chunk, plan_chunks, summarize
+from flows.build import (BuildConfig, Chunk, ChunkResult, build_chunk, plan_chunks, present_rows,
+                         summarize)
 from flows.progress import Progress
+from generators import registry as generators
+from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
 from storage.shards import ensure_writable, resolve_root, write_manifest
 
 BATCH_CHUNKS = 64  # chunks per Prefect task
@@ -46,7 +49,8 @@ def _remote_build():
 
 
 # NO_CACHE: a rebuild must really run (and the progress bar cannot be hashed)
-@task(name="build-batch", task_run_name="build-batch-{batch_no}", cache_policy=NO_CACHE)
+@task(name="build-batch", task_run_name="build-batch-{batch_no}", cache_policy=NO_CACHE,
+      retries=2, retry_delay_seconds=10)  # chunks are idempotent: a retry rewrites the same shards
 def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: str, root: str,
               progress: Progress | None = None) -> list[ChunkResult]:
     import ray
@@ -60,55 +64,91 @@ def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: s
             chunk = pending.pop(ref)
             results.append(ray.get(ref))
             if progress:
-                progress.advance(chunk.stop - chunk.start)
+                progress.advance(len(chunk.indices))
     return results
 
 
 @flow(name="build-dataset", log_prints=True)
 def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
-    """Generate, solve, render, skeleton-trace and verify instances into Parquet shards."""
+    """Bring the store up to the configured size: plan what is missing (new indices, tasks whose
+    generator version changed), build only that over Ray, compact small shards, refresh the
+    statistics. A rerun with nothing new does no work. Optionally elaborate traces (SERG)."""
     logger = get_run_logger()
     root = resolve_root(config.data_root)
     ensure_writable(root)
     run_id = config.run_id()
-    chunks = plan_chunks(config)
-    total = sum(c.stop - c.start for c in chunks)
-    logger.info("run %s: %d instances in %d chunks -> %s", run_id, total, len(chunks), root)
     started = time.perf_counter()
-    own_ray = start_ray(config.ray_address, config.workers)
-    progress = Progress(total, "instances")
-    try:
-        batches = [chunks[i:i + BATCH_CHUNKS] for i in range(0, len(chunks), BATCH_CHUNKS)]
-        futures = [run_batch.submit(n, b, config, run_id, str(root), progress)
-                   for n, b in enumerate(batches)]
-        results = [r for f in futures for r in f.result()]
-    finally:
-        progress.close()
-        if own_ray:
-            import ray
+    versions = {t: generators.get(t).version for t in config.task_names()}
+    with writer_lock(root):
+        chunks = plan_chunks(config, present_rows(config, root))
+        total = sum(len(c.indices) for c in chunks)
+        planned = _plan_table(config, chunks)
+        logger.info("run %s: %d instances missing in %d chunks -> %s", run_id, total, len(chunks), root)
+        create_table_artifact(key="build-dataset-plan", table=planned or [{"task": "-", "missing": 0}],
+                              description=f"what run {run_id} has to build (empty = up to date)")
+        results: list[ChunkResult] = []
+        if chunks:
+            own_ray = start_ray(config.ray_address, config.workers)
+            progress = Progress(total, "instances")
+            try:
+                batches = [chunks[i:i + BATCH_CHUNKS] for i in range(0, len(chunks), BATCH_CHUNKS)]
+                futures = [run_batch.submit(n, b, config, run_id, str(root), progress)
+                           for n, b in enumerate(batches)]
+                results = [r for f in futures for r in f.result()]
+            finally:
+                progress.close()
+                if own_ray:
+                    import ray
 
-            ray.shutdown()
+                    ray.shutdown()
+        build_seconds = time.perf_counter() - started
+        compaction = compact(root, current_versions=versions)
+        purge_trash(root)
+        stats = refresh_stats(root)
     wall = time.perf_counter() - started
     summary = summarize(results)
     shards = [s for r in results for s in r.shards]
-    manifest = write_manifest(root, run_id, config=config.model_dump(), shards=shards, extra={
-        "kind": "build-dataset",
-        "finished_at": datetime.now(timezone.utc).isoformat(),
-        "wall_seconds": wall,
-        "summary": summary,
-    })
+    manifest = None
+    if results:
+        manifest = write_manifest(root, run_id, config=config.model_dump(), shards=shards, extra={
+            "kind": "build-dataset", "finished_at": datetime.now(timezone.utc).isoformat(),
+            "wall_seconds": wall, "build_seconds": build_seconds, "summary": summary,
+            "compaction": compaction})
     instances = sum(r.instances for r in results)
     accepted = sum(r.traces_accepted for r in results)
     errors = sum(r.verdicts.get("verifier_error", 0) for r in results)
-    create_table_artifact(key="build-dataset-summary", table=[
-        {"task": s["task"], "level": s["level"], "instances": s["instances"],
-         "skeleton_accepted": s["accepted"], "mean_effort": round(s["mean_effort"], 1),
-         "ms_per_instance": round(1000 * sum(s["seconds_per_instance"].values()), 2)}
-        for s in summary], description=f"build-dataset run {run_id}")
+    if summary:
+        create_table_artifact(key="build-dataset-summary", table=[
+            {"task": s["task"], "level": s["level"], "instances": s["instances"],
+             "skeleton_accepted": s["accepted"], "mean_effort": round(s["mean_effort"], 1),
+             "ms_per_instance": round(1000 * sum(s["seconds_per_instance"].values()), 2)}
+            for s in summary], description=f"build-dataset run {run_id}")
     create_markdown_artifact(key="build-dataset-run", markdown=(
-        f"# build-dataset {run_id}\n\n{instances} instances, {accepted} skeleton traces accepted, "
-        f"{errors} verifier errors, {len(shards)} shards, {wall:.1f} s wall, "
-        f"{instances / max(wall, 1e-9):.1f} instances/s.\n\nData root: `{root}`\n"))
-    return {"run_id": run_id, "root": str(root), "instances": instances, "accepted": accepted,
-            "verifier_errors": errors, "shards": len(shards), "wall_seconds": wall,
-            "manifest": str(manifest)}
+        f"# build-dataset {run_id}\n\nPlanned {total} missing instances; built {instances}, "
+        f"{accepted} skeleton traces accepted, {errors} verifier errors, {len(shards)} shards, "
+        f"{wall:.1f} s wall.\n\nCompaction: {compaction}.\n\nStore: "
+        f"{stats['tables']['instances']['rows']} instances in {stats['tables']['instances']['shards']} "
+        f"shards under `{root}`.\n"))
+    result = {"run_id": run_id, "root": str(root), "planned": total, "instances": instances,
+              "accepted": accepted, "verifier_errors": errors, "shards": len(shards),
+              "wall_seconds": wall, "manifest": str(manifest) if manifest else None,
+              "compaction": compaction}
+    if config.elaborate is not None:
+        from flows.serg import serg
+        from serg.pipeline import SergConfig
+
+        result["serg"] = serg(SergConfig(endpoint=config.elaborate, tasks=config.task_names(),
+                                         levels=config.levels, split=config.split,
+                                         data_root=str(root), ray_address=config.ray_address,
+                                         workers=config.workers))
+    return result
+
+
+def _plan_table(config: BuildConfig, chunks: list[Chunk]) -> list[dict]:
+    per_task: dict[str, dict] = {}
+    for c in chunks:
+        row = per_task.setdefault(c.task, {"task": c.task, "missing": 0, "levels": set()})
+        row["missing"] += len(c.indices)
+        row["levels"].add(c.level)
+    return [{"task": t, "missing": r["missing"], "levels": ",".join(map(str, sorted(r["levels"]))),
+             "version": generators.get(t).version} for t, r in per_task.items()]

@@ -27,8 +27,14 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def connect(root: Path, tables: dict | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with a view per table over the shards under `root`."""
+def connect(root: Path, tables: dict | None = None, release: str | None = None
+            ) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with a view per table over the shards under `root` (or, with
+    `release`, over that release's frozen shards)."""
+    if release is not None:
+        from storage.maintenance import release_root
+
+        root = release_root(root, release)
     con = duckdb.connect(":memory:")
     for name, model in (tables or TABLES).items():
         files = table_files(root, name)
@@ -58,10 +64,10 @@ def check_read_only(sql: str) -> None:
             raise ReadOnlyError(f"helix sql is read-only: {kind} statements are refused")
 
 
-def query(root: Path, sql: str) -> tuple[list[str], list[tuple]]:
+def query(root: Path, sql: str, release: str | None = None) -> tuple[list[str], list[tuple]]:
     """Run read-only SQL against the catalog; (column names, rows)."""
     check_read_only(sql)
-    con = connect(root)
+    con = connect(root, release=release)
     try:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]

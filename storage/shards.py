@@ -66,12 +66,17 @@ def ensure_writable(root: Path) -> None:
 def validate_rows(table: str, rows: Sequence[Row | dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows as plain dicts, each checked against the table's model (no undeclared columns)."""
     model = TABLES[table]
+    # schema evolution: a column added later is missing (null) in older shards; its default applies
+    defaults = {name: f.default for name, f in model.model_fields.items()
+                if not f.is_required() and f.default is not None}
     out = []
     for i, row in enumerate(rows):
         try:
             if isinstance(row, model):
                 row = model.model_validate(row.model_dump())  # re-check: models are mutable
             else:
+                if defaults and isinstance(row, dict):
+                    row = {**row, **{k: v for k, v in defaults.items() if row.get(k, v) is None}}
                 row = model.model_validate(row)
         except ValidationError as error:
             first = error.errors()[0]

@@ -1,0 +1,59 @@
+"""Deployments of every helix flow for `helix serve`: typed parameter forms in the Prefect UI
+(the flows take pydantic models), and a nightly cron schedule for the dataset rebuild."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+# flow module -> (flow function, deployment name); modules that are not there yet are skipped
+FLOWS = {
+    "flows.dataset": ("build_dataset", "nightly"),
+    "flows.serg": ("serg", "on-demand"),
+    "flows.benchmark": ("build_benchmark", "on-demand"),
+    "flows.evaluate": ("evaluate", "on-demand"),
+    "flows.train": ("train", "on-demand"),
+}
+
+
+class ServeConfig(BaseModel):
+    cron: str = Field("0 2 * * *", description="when the nightly dataset rebuild runs")
+    timezone: str = Field("UTC", description="IANA time zone of the cron schedule")
+    schedule: bool = Field(True, description="False: no schedule, runs start from the UI only")
+    data_root: str = Field("data", description="data root the deployments default to")
+    per_level: int = Field(100, ge=1, description="nightly build size: instances per task and level")
+    workers: int = Field(2, ge=1)
+    ray_address: str | None = None
+
+
+def deployments(config: ServeConfig) -> list:
+    from prefect.schedules import Cron
+
+    from flows.build import BuildConfig
+
+    root = str(Path(config.data_root).expanduser().resolve())
+    out = []
+    for module_name, (function, name) in FLOWS.items():
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        flow = getattr(importlib.import_module(module_name), function)
+        kwargs: dict = {"name": name, "tags": ["helix"]}
+        if module_name == "flows.dataset":
+            nightly = BuildConfig(per_level=config.per_level, data_root=root, workers=config.workers,
+                                  ray_address=config.ray_address)
+            kwargs["parameters"] = {"config": nightly.model_dump(mode="json")}
+            kwargs["description"] = ("Nightly incremental rebuild: builds only missing rows and tasks "
+                                     "whose generator version changed, then compacts shards.")
+            if config.schedule:
+                kwargs["schedules"] = [Cron(config.cron, timezone=config.timezone)]
+        out.append(flow.to_deployment(**kwargs))
+    return out
+
+
+def serve(config: ServeConfig) -> None:
+    """Register every deployment with the server at PREFECT_API_URL and run them until stopped."""
+    from prefect import serve as prefect_serve
+
+    prefect_serve(*deployments(config), print_starting_message=True)

@@ -1,0 +1,132 @@
+"""Incremental rebuilds, version bumps, concurrent writers, compaction and releases, on real
+Parquet shards, DuckDB and real processes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.build import BuildConfig, build_chunk, plan_chunks, present_rows
+from flows.cli import main
+from generators import registry
+from storage.catalog import query
+from storage.maintenance import (ReleaseError, compact, create_release, purge_trash, verify_release,
+                                 writer_lock)
+from storage.shards import table_files
+
+TASKS = ["trapping_rain_water", "h_index"]
+BIN = Path(sys.executable).parent / "helix"
+
+
+def config(root, per_level=4, **kw):
+    return BuildConfig(tasks=TASKS, levels=[1, 2], per_level=per_level, chunk_size=2,
+                       data_root=str(root), **kw)
+
+
+def build(root, cfg):
+    chunks = plan_chunks(cfg, present_rows(cfg, root))
+    for chunk in chunks:
+        build_chunk(chunk, cfg, cfg.run_id(), root)
+    return chunks
+
+
+def counts(root, release=None):
+    return query(root, "select task, count(*), count(distinct id) from instances group by task order by task",
+                 release=release)[1]
+
+
+def test_plan_is_empty_after_a_build_and_grows_with_the_size(tmp_path):
+    cfg = config(tmp_path)
+    assert sum(len(c.indices) for c in build(tmp_path, cfg)) == 16
+    assert plan_chunks(cfg, present_rows(cfg, tmp_path)) == []
+    bigger = config(tmp_path, per_level=6)
+    planned = plan_chunks(bigger, present_rows(bigger, tmp_path))
+    assert sorted(i for c in planned for i in c.indices) == [4] * 4 + [5] * 4  # only the new indices
+
+
+def test_version_bump_rebuilds_only_that_task_and_compaction_drops_the_old(tmp_path, monkeypatch):
+    cfg = config(tmp_path)
+    build(tmp_path, cfg)
+    task = registry.get("h_index")
+    monkeypatch.setattr(type(task), "version", task.version + 1)
+    planned = plan_chunks(cfg, present_rows(cfg, tmp_path))
+    assert {c.task for c in planned} == {"h_index"} and sum(len(c.indices) for c in planned) == 8
+    build(tmp_path, cfg)
+    with writer_lock(tmp_path):
+        done = compact(tmp_path, current_versions={t: registry.get(t).version for t in TASKS})
+    assert done["rows_in"] - done["rows_out"] >= 8
+    _, rows = query(tmp_path, "select task, task_version, count(*) from instances group by all order by all")
+    assert rows == [("h_index", task.version, 8), ("trapping_rain_water", 1, 8)]
+    _, [(orphans,)] = query(tmp_path, "select count(*) from traces t anti join instances i on i.id = t.instance_id")
+    assert orphans == 0
+    assert plan_chunks(cfg, present_rows(cfg, tmp_path)) == []
+
+
+def test_rerun_of_generate_does_nothing(tmp_path, capsys):
+    argv = ["generate", "--tasks", *TASKS, "--levels", "1", "--per-level", "3", "--data-root", str(tmp_path)]
+    assert main(argv) == 0
+    files = sorted(p.name for p in tmp_path.rglob("*.parquet"))
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.rglob("*.parquet")) == files
+
+
+def test_two_concurrent_rebuilds_neither_lose_nor_duplicate(tmp_path):
+    argv = [str(BIN), "generate", "--tasks", *TASKS, "--levels", "1", "2", "3", "--per-level", "12",
+            "--data-root", str(tmp_path)]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert any(b"nothing to do" in out for out, _ in outputs)  # the lock serialised them
+    assert counts(tmp_path) == [("h_index", 36, 36), ("trapping_rain_water", 36, 36)]
+    _, [(n, distinct)] = query(tmp_path, "select count(*), count(distinct instance_id) from traces")
+    assert n == distinct == 72
+
+
+def test_compaction_merges_small_shards_and_keeps_every_row(tmp_path):
+    cfg = BuildConfig(tasks=TASKS, levels=[1], per_level=10, chunk_size=1, data_root=str(tmp_path))
+    build(tmp_path, cfg)
+    before = counts(tmp_path)
+    assert len(table_files(tmp_path, "instances")) == 20
+    with writer_lock(tmp_path):
+        done = compact(tmp_path)
+    assert done["files_in"] == 40 and done["files_out"] == 4
+    assert len(table_files(tmp_path, "instances")) == 2
+    assert counts(tmp_path) == before
+    assert list((tmp_path / "_trash").rglob("*.parquet"))  # kept for readers, not deleted
+    assert purge_trash(tmp_path, older_than_s=0) == 1
+
+
+def test_release_survives_compaction_and_purge(tmp_path, capsys):
+    cfg = BuildConfig(tasks=TASKS, levels=[1], per_level=8, chunk_size=1, data_root=str(tmp_path))
+    build(tmp_path, cfg)
+    assert main(["release", "create", "v1", "--note", "first", "--data-root", str(tmp_path)]) == 0
+    frozen = counts(tmp_path, release="v1")
+    more = BuildConfig(tasks=TASKS, levels=[1], per_level=12, chunk_size=1, data_root=str(tmp_path))
+    build(tmp_path, more)
+    with writer_lock(tmp_path):
+        compact(tmp_path)
+    purge_trash(tmp_path, older_than_s=0)
+    assert counts(tmp_path) == [("h_index", 12, 12), ("trapping_rain_water", 12, 12)]
+    assert counts(tmp_path, release="v1") == frozen == [("h_index", 8, 8), ("trapping_rain_water", 8, 8)]
+    assert verify_release(tmp_path, "v1") == []
+    assert main(["release", "verify", "v1", "--data-root", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["release", "create", "v1", "--data-root", str(tmp_path)]) == 2
+    assert "immutable" in capsys.readouterr().err
+    assert main(["release", "create", "../x", "--data-root", str(tmp_path)]) == 2
+    assert main(["sql", "select 1", "--release", "nope", "--data-root", str(tmp_path)]) == 2
+    assert "no release 'nope'" in capsys.readouterr().err
+    with pytest.raises(ReleaseError):
+        create_release(tmp_path, "")
+
+
+def test_serve_needs_an_api_url(monkeypatch, capsys):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert main(["serve"]) == 2
+    assert "PREFECT_API_URL" in capsys.readouterr().err
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert main(["serve", "--cron", "not a cron"]) == 2
+    assert "schedule" in capsys.readouterr().err
