@@ -12,12 +12,13 @@ Effort = search nodes, one per placement the search made (forced or guessed, und
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, Sequence
 
-from PIL import ImageDraw
+from PIL import Image, ImageDraw
 
 from generators.base import Rejected, Step
-from generators.render import BLACK, font
+from generators.render import BLACK, font, to_png
 
 Forced = tuple[int, int, str]  # (variable, value, rule in words)
 
@@ -146,7 +147,13 @@ def _tail(s: _Search) -> list[Step]:
 def solve_traced(model: Model, vals: list, intro: str, budget: int = 200_000
                  ) -> tuple[list[int], int, int, list[Step]]:
     """Full recorded solve: (solution, num_solutions capped at 2, nodes, steps)."""
-    res = search(model, vals, cap=2, budget=budget, record=True)
+    return traced(model, vals, intro, search(model, vals, cap=2, budget=budget, record=True))
+
+
+def traced(model: Model, vals: list, intro: str, res: Result
+           ) -> tuple[list[int], int, int, list[Step]]:
+    """`solve_traced` from a recorded search already run (a generator's uniqueness check run
+    with record=True is that very search: the solver can reuse it instead of searching again)."""
     if not res.solutions:
         raise Rejected("no solution")
     steps = [Step(kind="observe", text=intro, anchor=model.anchor(vals))] + res.steps
@@ -181,19 +188,48 @@ def grid_text(vals: Sequence, n: int, show, blank: str = ".") -> str:
 
 
 def thick_borders(draw: ImageDraw.ImageDraw, x0: int, y0: int, region: Sequence[Sequence[int]],
-                  cell: int, width: int = 4) -> None:
-    """Thick lines wherever two neighbouring cells belong to different regions, and round the grid."""
+                  cell: int, width: int = 4, fill=BLACK) -> None:
+    """Thick lines wherever two neighbouring cells belong to different regions, and round the grid
+    (`fill` 0 on a grey picture)."""
     h, w = len(region), len(region[0])
     for r in range(h):
         for c in range(w):
             x, y = x0 + c * cell, y0 + r * cell
             if c + 1 < w and region[r][c] != region[r][c + 1]:
-                draw.line([(x + cell, y), (x + cell, y + cell)], fill=BLACK, width=width)
+                draw.line([(x + cell, y), (x + cell, y + cell)], fill=fill, width=width)
             if r + 1 < h and region[r][c] != region[r + 1][c]:
-                draw.line([(x, y + cell), (x + cell, y + cell)], fill=BLACK, width=width)
-    draw.rectangle([x0, y0, x0 + w * cell, y0 + h * cell], outline=BLACK, width=width)
+                draw.line([(x, y + cell), (x + cell, y + cell)], fill=fill, width=width)
+    draw.rectangle([x0, y0, x0 + w * cell, y0 + h * cell], outline=fill, width=width)
 
 
 def label(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int,
           fill=BLACK, anchor: str = "mm") -> None:
     draw.text(xy, text, font=font(size), fill=fill, anchor=anchor)
+
+
+# -- fast grey pictures --------------------------------------------------------------------
+# These pictures are black, grey and white: drawn in mode "L" and stored as an 8-bit palette
+# PNG they skip the RGB quantisation (most of a picture's time), and cached glyph masks make
+# a label cost a paste instead of a FreeType rendering.
+
+def gray_canvas(width: int, height: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    image = Image.new("L", (int(width), int(height)), 255)
+    return image, ImageDraw.Draw(image)
+
+
+def gray_png(image: Image.Image) -> bytes:
+    return to_png(image.convert("P"))
+
+
+@lru_cache(maxsize=4096)
+def _glyph(text: str, size: int, anchor: str, fx: float, fy: float):
+    return font(size).getmask2(text, mode="L", anchor=anchor, start=(fx, fy))
+
+
+def gray_text(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, size: int,
+              fill: int = 0, anchor: str = "mm") -> None:
+    """`draw.text` on an "L" picture, pixel for pixel, from a cached mask."""
+    x, y = xy
+    ix, iy = int(x), int(y)
+    mask, (ox, oy) = _glyph(text, size, anchor, x - ix, y - iy)
+    draw.draw.draw_bitmap((ix + ox, iy + oy), mask, fill)

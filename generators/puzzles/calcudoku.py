@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 import random
-from functools import reduce
+from functools import lru_cache
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import count, grid_text, label, rc, solve_traced, thick_borders
+from generators.puzzles._gridB import (gray_canvas, gray_png, gray_text, grid_text, rc, search,
+                                      thick_borders, traced)
 from generators.registry import register
-from generators.render import GREY, canvas, grid, to_png
+from generators.render import GREY, grid
 
 # level: (grid side, largest cage)
 LEVELS = {1: (3, 2), 2: (4, 3), 3: (5, 3), 4: (6, 4), 5: (8, 4)}
@@ -36,12 +37,15 @@ class State(BaseModel):
     n: int
     cages: list[Cage]
     solution: list[list[int]]
+    # the generator's uniqueness search, recorded: `solve` returns it instead of searching again
+    _solved: Solution | None = PrivateAttr(default=None)
 
 
 class Calcudoku(Task[State]):
     name = "calcudoku"
     category = "puzzles"
     official_name = "Calcudoku"
+    version = 2  # grey pictures (same look, palette PNG)
     levels = LEVELS
     rules = ("Fill the n x n grid with the numbers 1..n so that each number appears exactly once "
              "in every row and every column. The grid is divided into cages; the numbers in a "
@@ -57,11 +61,14 @@ class Calcudoku(Task[State]):
         cages = [_label(cells, square, rng) for cells in parts]
         full = [v for row in square for v in row]
         for _ in range(REPAIRS + 1):
-            found, sols = count(_Model(n, cages), [None] * (n * n), budget=20_000)
-            if found == 1:
-                return State(n=n, cages=cages, solution=square)
+            model = _Model(n, cages)
+            res = search(model, [None] * (n * n), cap=2, budget=20_000, record=True)
+            if len(res.solutions) == 1:
+                state = State(n=n, cages=cages, solution=square)
+                state._solved = _solution(model, res)
+                return state
             # cut a cell where the other solution differs out of its cage, as its own cage
-            other = next(x for x in sols if x != full)
+            other = next(x for x in res.solutions if x != full)
             v = rng.choice([i for i in range(n * n) if other[i] != full[i]])
             k = next(i for i, cells in enumerate(parts) if (v // n, v % n) in cells)
             pieces = _split(parts[k], (v // n, v % n))
@@ -70,14 +77,10 @@ class Calcudoku(Task[State]):
         raise Rejected("could not make the puzzle unique")
 
     def solve(self, state: State) -> Solution:
-        n = state.n
-        intro = (f"The grid is {n}x{n} with {len(state.cages)} cages; cells are (row,col) from 0 "
-                 "in this trace. Cage tags read target+operator.")
-        sol, found, nodes, steps = solve_traced(_Model(n, state.cages), [None] * (n * n), intro)
-        answer = "[" + ", ".join("[" + ", ".join(str(sol[r * n + c]) for c in range(n)) + "]"
-                                 for r in range(n)) + "]"
-        steps.append(Step(kind="conclude", text="Every row, column and cage checks out.", anchor=answer))
-        return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
+        if state._solved is not None:
+            return state._solved
+        model = _Model(state.n, state.cages)
+        return _solution(model, search(model, [None] * model.size, cap=2, budget=200_000, record=True))
 
     def question(self, state: State, variant: Variant) -> str:
         intro = f"Calcudoku ({state.n}x{state.n}). {self.rules}"
@@ -93,22 +96,34 @@ class Calcudoku(Task[State]):
 
     def render(self, state: State) -> list[bytes]:
         n, cell, pad = state.n, 60, 16
-        image, draw = canvas(2 * pad + n * cell, 2 * pad + n * cell)
-        grid(draw, pad, pad, n, n, cell, line=GREY, width=1)
+        image, draw = gray_canvas(2 * pad + n * cell, 2 * pad + n * cell)
+        grid(draw, pad, pad, n, n, cell, line=GREY[0], width=1)
         region = [[0] * n for _ in range(n)]
         for k, cage in enumerate(state.cages):
             for r, c in cage.cells:
                 region[r - 1][c - 1] = k
             r, c = min(cage.cells)
-            label(draw, (pad + (c - 1) * cell + 4, pad + (r - 1) * cell + 3),
-                  f"{cage.target}{SHOWN[cage.operator]}", 15, anchor="lt")
-        thick_borders(draw, pad, pad, region, cell, width=3)
-        return [to_png(image)]
+            gray_text(draw, (pad + (c - 1) * cell + 4, pad + (r - 1) * cell + 3),
+                      f"{cage.target}{SHOWN[cage.operator]}", 15, anchor="lt")
+        thick_borders(draw, pad, pad, region, cell, width=3, fill=0)
+        return [gray_png(image)]
 
     def initial_state(self, state: State) -> dict:
         return {"size": state.n,
                 "cages": [{"cells": [list(p) for p in cage.cells], "operator": cage.operator,
                            "target": cage.target} for cage in state.cages]}
+
+
+def _solution(model: "_Model", res) -> Solution:
+    """The recorded search `res` written up as the solver's answer and steps."""
+    n = model.n
+    intro = (f"The grid is {n}x{n} with {len(model.cages)} cages; cells are (row,col) from 0 "
+             "in this trace. Cage tags read target+operator.")
+    sol, found, nodes, steps = traced(model, [None] * (n * n), intro, res)
+    answer = "[" + ", ".join("[" + ", ".join(str(sol[r * n + c]) for c in range(n)) + "]"
+                             for r in range(n)) + "]"
+    steps.append(Step(kind="conclude", text="Every row, column and cage checks out.", anchor=answer))
+    return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
 
 
 def _latin(n: int, rng: random.Random) -> list[list[int]]:
@@ -212,32 +227,55 @@ def _label(cells: list[tuple[int, int]], square: list[list[int]], rng: random.Ra
 
 def _fillings(cage: Cage, n: int) -> list[tuple[int, ...]]:
     """Every way to fill the cage that meets its target, with no repeat inside a row or column."""
-    cells = [(r - 1, c - 1) for r, c in cage.cells]
-    k, op, target = len(cells), cage.operator, cage.target
-    out: list[tuple[int, ...]] = []
-    # earlier cells of the cage sharing a row or column with cell i must differ from it
-    clash = [[j for j in range(i) if cells[j][0] == cells[i][0] or cells[j][1] == cells[i][1]]
-             for i in range(k)]
+    return _table(cage, n)[0]
 
-    def extend(prefix: list[int]) -> None:
+
+def _table(cage: Cage, n: int) -> tuple[list[tuple[int, ...]], list[list[int]]]:
+    cells = [(r - 1, c - 1) for r, c in cage.cells]
+    # earlier cells of the cage sharing a row or column with cell i must differ from it
+    clash = tuple(tuple(j for j in range(i) if cells[j][0] == cells[i][0] or cells[j][1] == cells[i][1])
+                  for i in range(len(cells)))
+    return _cage_table(n, cage.operator, cage.target, clash)
+
+
+@lru_cache(maxsize=4096)
+def _cage_table(n: int, op: str, target: int, clash: tuple[tuple[int, ...], ...]
+                ) -> tuple[list[tuple[int, ...]], list[list[int]]]:
+    """The fillings of a cage shape (cached: shapes and targets recur across cages and draws),
+    and per cell and value the set of fillings that put that value there, as a bitset over the
+    fillings' indices (the search filters fillings with a few integer ANDs)."""
+    k = len(clash)
+    out: list[tuple[int, ...]] = []
+    values = [v for v in range(1, n + 1) if op != "*" or target % v == 0]
+    if op == "=":
+        values = [target] if 1 <= target <= n else []
+
+    def extend(prefix: list[int], total: int) -> None:
         i = len(prefix)
         if i == k:
             if _meets(prefix, op, target):
                 out.append(tuple(prefix))
             return
-        for v in range(1, n + 1):
+        rest = k - i - 1
+        for v in values:
+            if op == "+":
+                left = target - total - v
+                if left < rest:
+                    break
+                if left > rest * n:
+                    continue
             if any(prefix[j] == v for j in clash[i]):
                 continue
-            if op == "+" and sum(prefix) + v + (k - i - 1) > target:
-                break
-            if op == "*" and target % (reduce(lambda a, b: a * b, prefix, 1) * v):
-                continue
             prefix.append(v)
-            extend(prefix)
+            extend(prefix, total + v)
             prefix.pop()
 
-    extend([])
-    return out
+    extend([], 0)
+    having = [[0] * (n + 1) for _ in range(k)]
+    for j, filling in enumerate(out):
+        for i, v in enumerate(filling):
+            having[i][v] |= 1 << j
+    return out, having
 
 
 def _meets(values: list[int], op: str, target: int) -> bool:
@@ -251,19 +289,36 @@ def _meets(values: list[int], op: str, target: int) -> bool:
     return hi - lo == target if op == "-" else hi == lo * target
 
 
+def _values(mask: int) -> tuple[int, ...]:
+    """The values in a candidate mask (bit v set = value v possible), ascending."""
+    return tuple(v for v in range(mask.bit_length()) if mask >> v & 1)
+
+
+_BITS = [_values(m) for m in range(1 << 10)]  # masks of 1..9, the generator's sizes
+
+
 class _Model:
-    """Calcudoku as a search model: variables are cells row-major, values 1..n."""
+    """Calcudoku as a search model: variables are cells row-major, values 1..n.
+
+    Candidates are bitmasks (bit v = value v); a cage's fillings are filtered with the bitsets
+    of `_cage_table`, memoised per pattern of the cage cells' candidates, so a propagation round
+    that leaves a cage untouched costs one dict lookup for it."""
 
     def __init__(self, n: int, cages: list[Cage]):
         self.n, self.size = n, n * n
-        self.cages = [([(r - 1) * n + c - 1 for r, c in cage.cells],
-                       f"cage {cage.target}{cage.operator}" if cage.operator != "=" else
-                       f"single-cell cage {cage.target}",
-                       _fillings(cage, n)) for cage in cages]
+        self.full = (1 << (n + 1)) - 2
+        self.cages = []
+        self.tables = []
+        for cage in cages:
+            fills, having = _table(cage, n)
+            self.cages.append(([(r - 1) * n + c - 1 for r, c in cage.cells],
+                               f"cage {cage.target}{cage.operator}" if cage.operator != "=" else
+                               f"single-cell cage {cage.target}", fills))
+            self.tables.append((having, (1 << len(fills)) - 1))
         self.rows = [[r * n + c for c in range(n)] for r in range(n)]
         self.cols = [[r * n + c for r in range(n)] for c in range(n)]
         self.peers = [set(self.rows[v // n] + self.cols[v % n]) - {v} for v in range(n * n)]
-        self._memo: dict[tuple, list[tuple[int, ...]]] = {}
+        self._memo: list[dict[tuple, tuple[int, ...] | None]] = [{} for _ in cages]
 
     def cell(self, var: int) -> str:
         return rc(var, self.n)
@@ -274,63 +329,116 @@ class _Model:
     def anchor(self, vals: list) -> str:
         return grid_text(vals, self.n, str)
 
-    def deduce(self, vals: list):
+    def _used(self, vals: list) -> tuple[list[int], list[int]] | None:
+        """Values placed per row and column as masks; None when some value repeats in a line."""
         n = self.n
-        full = set(range(1, n + 1))
-        dom = [None if vals[v] is not None else full - {vals[w] for w in self.peers[v]}
-               for v in range(self.size)]
+        rows, cols = [0] * n, [0] * n
+        for v, x in enumerate(vals):
+            if x is not None:
+                b, r, c = 1 << x, v // n, v % n
+                if rows[r] & b or cols[c] & b:
+                    return None
+                rows[r] |= b
+                cols[c] |= b
+        return rows, cols
+
+    def _repeat(self, vals: list) -> str:
         for v in range(self.size):
             if vals[v] is not None and any(vals[w] == vals[v] for w in self.peers[v]):
-                return f"{self.cell(v)} repeats {vals[v]} in its row or column", []
+                return f"{self.cell(v)} repeats {vals[v]} in its row or column"
+        raise AssertionError("no repeat")
+
+    def _cage(self, k: int, key: tuple[int, ...]) -> tuple[int, ...] | None:
+        """Per cage cell, the values some filling agreeing with `key` (the cells' candidate masks)
+        puts there; None when no filling agrees."""
+        having, alive = self.tables[k]
+        for i, mask in enumerate(key):
+            row, some = having[i], 0
+            for d in _BITS[mask]:
+                some |= row[d]
+            alive &= some
+            if not alive:
+                return None
+        out = []
+        for i, mask in enumerate(key):
+            row, a = having[i], 0
+            for d in _BITS[mask]:
+                if row[d] & alive:
+                    a |= 1 << d
+            out.append(a)
+        return tuple(out)
+
+    def deduce(self, vals: list):
+        n, full = self.n, self.full
+        used = self._used(vals)
+        if used is None:
+            return self._repeat(vals), []
+        rows, cols = used
+        dom = [None if x is not None else full & ~(rows[v // n] | cols[v % n])
+               for v, x in enumerate(vals)]
+        # a placed cell's "candidates" are its value: one key per cage pattern, memoised
+        cand = [1 << x if x is not None else dom[v] for v, x in enumerate(vals)]
         cage_of: dict[int, str] = {}
-        for k, (cells, name, fills) in enumerate(self.cages):
-            ok = [f for f in self._agreeing(k, tuple(vals[v] for v in cells))
-                  if all(f[i] in dom[v] for i, v in enumerate(cells) if dom[v] is not None)]
-            if not ok:
+        memo = self._memo
+        for k, (cells, name, _fills) in enumerate(self.cages):
+            key = tuple([cand[v] for v in cells])
+            seen = memo[k]
+            if key in seen:
+                allowed = seen[key]
+            else:
+                allowed = seen[key] = self._cage(k, key)
+            if allowed is None:
                 return f"no filling of {name} fits", []
-            for i, v in enumerate(cells):
-                if vals[v] is None:
-                    allowed = {f[i] for f in ok}
-                    if len(allowed) < len(dom[v]):
+            if allowed != key:
+                for v, a in zip(cells, allowed):
+                    if a != cand[v]:  # only a free cell can narrow: a placed one's value stays
                         cage_of[v] = name
-                    dom[v] &= allowed
+                        dom[v] = a
         forced = []
-        for v in range(self.size):
-            if dom[v] is not None:
-                if not dom[v]:
+        for v, d in enumerate(dom):
+            if d is not None:
+                if not d:
                     return f"no number fits {self.cell(v)}", []
-                if len(dom[v]) == 1:
+                if not d & (d - 1):
                     why = f"{cage_of[v]} with its row and column leaves one number" if v in cage_of \
                         else "its row and column leave one number"
-                    forced.append((v, next(iter(dom[v])), why))
+                    forced.append((v, d.bit_length() - 1, why))
         if forced:
             return None, forced
-        for kind, lines in (("row", self.rows), ("column", self.cols)):
+        for kind, lines, placed in (("row", self.rows, rows), ("column", self.cols, cols)):
             for i, line in enumerate(lines):
-                placed = {vals[v] for v in line if vals[v] is not None}
-                for d in range(1, n + 1):
-                    if d in placed:
-                        continue
-                    spots = [v for v in line if dom[v] is not None and d in dom[v]]
-                    if not spots:
-                        return f"{kind} {i} has no place for {d}", []
-                    if len(spots) == 1:
-                        forced.append((spots[0], d, f"{kind} {i} has only one place for {d}"))
+                once = twice = 0
+                for v in line:
+                    d = dom[v]
+                    if d is not None:
+                        twice |= once & d
+                        once |= d
+                need = full & ~placed[i]
+                missing = need & ~once
+                if missing:
+                    return f"{kind} {i} has no place for {_BITS[missing][0]}", []
+                for d in _BITS[need & ~twice]:
+                    spot = next(v for v in line if dom[v] is not None and dom[v] >> d & 1)
+                    forced.append((spot, d, f"{kind} {i} has only one place for {d}"))
             if forced:
                 return None, forced
         return None, forced
 
-    def _agreeing(self, k: int, placed: tuple) -> list[tuple[int, ...]]:
-        """The fillings of cage k that agree with its placed numbers (memoised per pattern)."""
-        key = (k, placed)
-        hit = self._memo.get(key)
-        if hit is None:
-            hit = [f for f in self.cages[k][2]
-                   if all(p is None or p == x for p, x in zip(placed, f))]
-            self._memo[key] = hit
-        return hit
-
     def branch(self, vals: list) -> tuple[int, list[int]]:
+        used = self._used(vals)
+        if used is None:  # never after deduce; the plain rule keeps the old choice exactly
+            return self._branch_slow(vals)
+        rows, cols = used
+        n, full = self.n, self.full
+        best, left = -1, 0
+        for v in range(self.size):
+            if vals[v] is None:
+                m = full & ~(rows[v // n] | cols[v % n])
+                if best < 0 or m.bit_count() < left.bit_count():
+                    best, left = v, m
+        return best, list(_BITS[left])
+
+    def _branch_slow(self, vals: list) -> tuple[int, list[int]]:
         n = self.n
         best, options = -1, []
         for v in range(self.size):
