@@ -1,0 +1,176 @@
+"""One validated training config. Its hash goes into every checkpoint and every `train_steps` row,
+so a curve can always be traced back to the exact settings that produced it.
+
+Defaults follow the paper where it states them (N_on = 5, R_hat = 2, 128 prompts per step) and
+common GRPO practice where it does not (lr 1e-6, clip 0.2, temperature 1.0, 8,192 response tokens,
+one update epoch, grad-norm clip 1.0).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from generators.base import stable_hash
+
+Algorithm = Literal["ahpo", "grpo", "sft", "sft_then_grpo", "static_ahpo", "luffy"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TinyPolicy(_Strict):
+    """A randomly initialised Qwen2-architecture model with a character tokenizer (no download)."""
+
+    layers: int = Field(2, ge=1, le=8)
+    hidden: int = Field(64, ge=16, le=512)
+    heads: int = Field(4, ge=1)
+    seed: int = 0
+
+
+class PolicyConfig(_Strict):
+    path: str | None = Field(None, description="HF model folder or hub name; none = tiny policy")
+    tiny: TinyPolicy = Field(default_factory=TinyPolicy)
+    dtype: Literal["float32", "bfloat16"] = "float32"
+    gradient_checkpointing: bool = False
+
+
+class ExternalDataset(_Strict):
+    """A QA set without traces (e.g. math with answers), judged by exact match of the answer."""
+
+    path: str = Field(description=".jsonl or .parquet")
+    name: str = Field("external", description="the `source` its prompts are reported under")
+    question_field: str = "question"
+    answer_field: str = "answer"
+    limit: int | None = Field(None, ge=1)
+
+
+class DataConfig(_Strict):
+    data_root: str = "data"
+    tasks: list[str] = Field(default_factory=list, description="empty = every task in the store")
+    levels: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    split: str = "train"
+    variant: Literal["text"] = Field("text", description="only the text-only variant is wired up")
+    expert_sources: list[Literal["elaborated", "skeleton", "direct"]] = Field(
+        default_factory=lambda: ["elaborated", "skeleton"], description="preference order")
+    expert_format: Literal["full", "answer_only"] = Field(
+        "full", description="answer_only: the expert reply is just \\boxed{answer} (tiny demos)")
+    max_prompts: int | None = Field(None, ge=1, description="cap on store prompts (a fixed set)")
+    max_prompt_tokens: int = Field(4096, ge=16)
+    truncation_side: Literal["middle", "left"] = Field(
+        "middle", description="middle: keep rules + generation prompt; left: keep the question's tail")
+    external: list[ExternalDataset] = Field(default_factory=list)
+
+
+class RolloutConfig(_Strict):
+    backend: Literal["hf", "vllm"] = "hf"
+    actor: bool = Field(False, description="hf backend in a Ray actor (weights pushed each step)")
+    n_on: int = Field(5, ge=1, description="rollouts per prompt")
+    temperature: float = Field(1.0, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_new_tokens: int = Field(8192, ge=1)
+    gpu_memory_utilization: float = Field(0.5, gt=0, le=1)
+    tensor_parallel_size: int = Field(1, ge=1)
+
+
+class RewardConfig(_Strict):
+    workers: int = Field(2, ge=0, description="verifier processes; 0 = in-process, no timeout")
+    timeout_s: float = Field(10.0, gt=0)
+
+
+class AlgoConfig(_Strict):
+    algorithm: Algorithm = "ahpo"
+    r_hat: int = Field(2, ge=0, description="gate on while fewer than r_hat rollouts succeed")
+    clip_eps: float = Field(0.2, gt=0, lt=1)
+    normaliser: Literal["tokens", "separate", "constant"] = "tokens"
+    constant_length: int = Field(8192, ge=1)
+    luffy_gamma: float = Field(0.1, gt=0)
+    sft_steps: int = Field(0, ge=0, description="sft_then_grpo: steps of SFT before GRPO")
+
+
+class OptimConfig(_Strict):
+    lr: float = Field(1e-6, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    grad_clip: float = Field(1.0, gt=0)
+    update_epochs: int = Field(1, ge=1)
+    minibatches: int = Field(1, ge=1, description="optimizer steps per epoch over the batch")
+
+
+class LoraConfig(_Strict):
+    rank: int = Field(0, ge=0, description="0 = full fine-tuning (LoRA is not implemented yet)")
+
+
+class TrainConfig(_Strict):
+    name: str = "ahpo"
+    seed: int = 0
+    steps: int = Field(100, ge=1)
+    prompts_per_step: int = Field(128, ge=1, description="global batch, in prompts")
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    data: DataConfig = Field(default_factory=DataConfig)
+    rollout: RolloutConfig = Field(default_factory=RolloutConfig)
+    reward: RewardConfig = Field(default_factory=RewardConfig)
+    algo: AlgoConfig = Field(default_factory=AlgoConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    lora: LoraConfig = Field(default_factory=LoraConfig)
+    output_dir: str = "runs"
+    checkpoint_every: int = Field(50, ge=1)
+    log_every: int = Field(10, ge=1, description="steps per train_steps shard")
+    resume_from: str | None = Field(None, description="checkpoint folder to continue from")
+    # where it runs
+    num_workers: int = Field(0, ge=0, description="Ray Train workers; 0 = local mode (one process)")
+    use_gpu: bool = False
+    ray_address: str | None = None
+    submit: Literal["inprocess", "job"] = Field(
+        "inprocess", description="job: Ray Job submission (GPU clusters); inprocess: same process")
+    job_extras: str = Field("", description="pip extras of the job env; empty = train (+gpu if use_gpu)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "TrainConfig":
+        if self.lora.rank:
+            raise ValueError("lora.rank > 0: LoRA is not implemented yet (peft is not a dependency)")
+        if self.algo.algorithm == "luffy" and self.rollout.n_on < 2:
+            raise ValueError("luffy replaces one of n_on rollouts by the trace: n_on must be >= 2")
+        if self.rollout.backend == "vllm" and not self.use_gpu:
+            raise ValueError("the vllm backend needs use_gpu: true")
+        if self.num_workers > 1 and self.prompts_per_step % self.num_workers:
+            raise ValueError("prompts_per_step must divide evenly over num_workers")
+        return self
+
+    def config_hash(self) -> str:
+        # where it runs and where it resumes from do not change the numbers
+        skip = {"output_dir", "resume_from", "ray_address", "submit", "job_extras"}
+        return stable_hash("train", self.model_dump(mode="json", exclude=skip), digest_size=6)
+
+    def run_id(self) -> str:
+        return f"{self.name}-{self.config_hash()}"
+
+    def run_dir(self) -> Path:
+        return Path(self.output_dir).expanduser().resolve() / self.run_id()
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """A config from .json or .yaml/.yml (YAML through pyyaml, which ray and prefect bring)."""
+    path = Path(path)
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        raw = yaml.safe_load(text) or {}
+    elif path.suffix == ".json":
+        raw = json.loads(text)
+    else:
+        raise ValueError(f"config must be .json, .yaml or .yml, got {path.name!r}")
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path.name}: the config must be a mapping")
+    for key, value in (overrides or {}).items():
+        node = raw
+        *parents, leaf = key.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return TrainConfig.model_validate(raw)

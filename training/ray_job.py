@@ -1,0 +1,179 @@
+"""The training job: Ray Train `TorchTrainer` around `Trainer`, rollout actors outside its
+placement group, step metrics into the store's `train_steps` table, checkpoints under the run dir.
+
+This module is the Ray Job entrypoint (`python -m training.ray_job --config run.json`): it runs in
+the `.[train]` / `.[train,gpu]` environment and never imports Prefect.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from generators.base import stable_hash
+from training.config import TrainConfig
+
+RESULT_FILE = "result.json"
+
+
+class StepLog:
+    """Buffers step metrics and writes them as one `train_steps` shard per `every` steps (a shard
+    per step would flood the store; the catalog de-duplicates ids if a resumed run rewrites)."""
+
+    def __init__(self, cfg: TrainConfig):
+        from storage.shards import resolve_root
+
+        self.cfg, self.rows = cfg, []
+        self.root = resolve_root(cfg.data.data_root)
+        self.run_id = cfg.run_id()
+        self.jsonl = cfg.run_dir() / "steps.jsonl"
+
+    def add(self, metrics: dict[str, Any]) -> None:
+        row = {"id": stable_hash("train_step", self.run_id, metrics["step"]), "run_id": self.run_id,
+               "config_hash": self.cfg.config_hash(), "algorithm": self.cfg.algo.algorithm, **metrics}
+        self.rows.append(row)
+        with open(self.jsonl, "a") as handle:  # live tail for the flow and humans
+            handle.write(json.dumps(row) + "\n")
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        from storage.shards import write_shard
+
+        write_shard(self.root, "train_steps", self.rows, task=self.run_id, level=0,
+                    run_id=self.run_id, part=self.rows[0]["step"])
+        self.rows = []
+
+
+def run_training(cfg: TrainConfig, *, rank: int = 0, world: int = 1, rollout=None,
+                 report=None) -> dict[str, Any]:
+    """The loop every worker runs. `report(metrics, checkpoint_dir)` is Ray Train's report (or
+    None): called only at checkpoints and at the end, since each report costs ~1.8 s."""
+    from training.trainer import Trainer
+
+    run_dir = cfg.run_dir()
+    (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(cfg, rank=rank, world=world, rollout=rollout)
+    log = StepLog(cfg) if rank == 0 else None
+    last: dict[str, Any] = {}
+    started = time.perf_counter()
+    try:
+        while trainer.step_no < cfg.steps:
+            last = trainer.step()
+            if log:
+                log.add(last)
+                if trainer.step_no % cfg.log_every == 0:
+                    log.flush()
+            if trainer.step_no % cfg.checkpoint_every == 0 or trainer.step_no == cfg.steps:
+                ckpt = run_dir / "checkpoints" / f"step-{trainer.step_no:06d}"
+                if rank == 0:
+                    trainer.save(ckpt)
+                if report:
+                    report({k: v for k, v in last.items() if isinstance(v, (int, float))},
+                           ckpt if rank == 0 else None)
+    finally:
+        if log:
+            log.flush()
+        trainer.close()
+    result = {"run_id": cfg.run_id(), "steps": trainer.step_no, "run_dir": str(run_dir),
+              "last": last, "wall_seconds": time.perf_counter() - started,
+              "checkpoint": str(run_dir / "checkpoints" / f"step-{trainer.step_no:06d}")}
+    if rank == 0:
+        (run_dir / RESULT_FILE).write_text(json.dumps(result, indent=2, default=str))
+    return result
+
+
+def train_loop_per_worker(loop_config: dict[str, Any]) -> None:
+    """Ray Train's worker function (local mode runs it in this process)."""
+    import ray.train
+
+    cfg = TrainConfig.model_validate(loop_config["train"])
+    ctx = ray.train.get_context()
+    rank, world = ctx.get_world_rank(), ctx.get_world_size()
+    rollout = None
+    if loop_config.get("rollout_actor") is not None:
+        from training.rollout.hf import ActorBackend
+
+        rollout = ActorBackend(loop_config["rollout_actor"])
+
+    def report(metrics: dict[str, Any], ckpt: Path | None) -> None:
+        from ray.train import Checkpoint
+
+        ray.train.report(metrics, checkpoint=Checkpoint.from_directory(str(ckpt)) if ckpt else None)
+
+    run_training(cfg, rank=rank, world=world, rollout=rollout, report=report)
+
+
+def start_ray(address: str | None) -> bool:
+    import ray
+
+    if ray.is_initialized():
+        return False
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, log_to_driver=False)
+    return True
+
+
+def create_rollout_actor(cfg: TrainConfig):
+    """Rollout engine as a Ray actor (outside the training placement group), or None for
+    in-process HF rollouts sharing the trainer's weights."""
+    if cfg.rollout.backend == "vllm":
+        from training.rollout.vllm import create_vllm_actor
+
+        if cfg.policy.path is None:
+            raise ValueError("the vllm backend needs policy.path (a model folder or hub name)")
+        return create_vllm_actor(cfg.policy.path, gpus=cfg.rollout.tensor_parallel_size,
+                                 dtype=cfg.policy.dtype, seed=cfg.seed,
+                                 gpu_memory_utilization=cfg.rollout.gpu_memory_utilization,
+                                 tensor_parallel_size=cfg.rollout.tensor_parallel_size)
+    if cfg.rollout.actor:
+        from training.rollout.hf import create_hf_actor
+
+        return create_hf_actor(cfg.policy.model_dump(), num_gpus=1.0 if cfg.use_gpu else 0.0)
+    return None
+
+
+def run_job(cfg: TrainConfig) -> dict[str, Any]:
+    """Build the TorchTrainer and fit. num_workers = 0 is Ray Train's local mode (one process)."""
+    from ray.train import RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
+    own = start_ray(cfg.ray_address)
+    try:
+        cfg.run_dir().mkdir(parents=True, exist_ok=True)
+        actor = create_rollout_actor(cfg)
+        trainer = TorchTrainer(
+            train_loop_per_worker,
+            train_loop_config={"train": cfg.model_dump(mode="json"), "rollout_actor": actor},
+            scaling_config=ScalingConfig(num_workers=cfg.num_workers, use_gpu=cfg.use_gpu),
+            run_config=RunConfig(name=cfg.run_id(), storage_path=str(cfg.run_dir() / "ray")))
+        trainer.fit()
+        return json.loads((cfg.run_dir() / RESULT_FILE).read_text())
+    finally:
+        if own:
+            import ray
+
+            ray.shutdown()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m training.ray_job")
+    p.add_argument("--config", required=True, help="training config (.json, .yaml)")
+    args = p.parse_args(argv)
+    from training.config import load_config
+
+    result = run_job(load_config(args.config))
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

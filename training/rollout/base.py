@@ -1,0 +1,40 @@
+"""What a rollout backend does: sample N replies per prompt and give back token ids and the
+sampler's log-probabilities. The trainer recomputes the old log-probabilities itself (engines
+differ in kernels and precision), so the backend's numbers are diagnostics, not loss inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Sampling(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    n: int = Field(ge=1)
+    temperature: float = Field(1.0, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_new_tokens: int = Field(ge=1)
+    seed: int = 0
+
+
+@dataclass
+class Sample:
+    response_ids: list[int]  # up to and including the stop token when it was produced
+    logprobs: list[float]  # the sampler's, at the sampling temperature
+    truncated: bool  # hit max_new_tokens without a stop token
+
+
+class RolloutBackend(Protocol):
+    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[list[Sample]]:
+        """For each prompt (token ids), `sampling.n` samples."""
+
+    def load_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
+        """Take the trainer's new weights (called after every update)."""
+
+    def sleep(self) -> None:
+        """Free accelerator memory while the trainer updates (no-op where meaningless)."""
+
+    def wake(self) -> None: ...
