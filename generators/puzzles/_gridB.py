@@ -180,11 +180,8 @@ def rc(var: int, n: int) -> str:
 
 
 def grid_text(vals: Sequence, n: int, show, blank: str = ".") -> str:
-    rows = []
-    for r in range(n):
-        rows.append(" ".join(blank if vals[r * n + c] is None else show(vals[r * n + c])
-                             for c in range(n)))
-    return "\n".join(rows)
+    cells = [blank if x is None else show(x) for x in vals[:n * n]]
+    return "\n".join(" ".join(cells[r * n:(r + 1) * n]) for r in range(n))
 
 
 def thick_borders(draw: ImageDraw.ImageDraw, x0: int, y0: int, region: Sequence[Sequence[int]],

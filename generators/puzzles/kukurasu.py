@@ -12,12 +12,12 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Solution, Step, Task, Variant
-from generators.puzzles._gridB import count, grid_text, label, rc, solve_traced
+from generators.puzzles._gridB import gray_canvas, gray_png, gray_text, grid_text, rc, search, traced
 from generators.registry import register
-from generators.render import BLACK, GREY, canvas, grid, to_png
+from generators.render import GREY, grid
 
 # level: (grid side, share of black cells)
 LEVELS = {1: (3, 0.5), 2: (4, 0.5), 3: (5, 0.5), 4: (6, 0.5), 5: (7, 0.5)}
@@ -28,12 +28,15 @@ class State(BaseModel):
     n: int
     row_sums: list[int]
     col_sums: list[int]
+    # the generator's uniqueness search, recorded: `solve` returns it instead of searching again
+    _solved: Solution | None = PrivateAttr(default=None)
 
 
 class Kukurasu(Task[State]):
     name = "kukurasu"
     category = "puzzles"
     official_name = "Kukurasu"
+    version = 2  # grey pictures (same look, palette PNG)
     levels = LEVELS
     rules = ("Blacken some cells of the grid (1 = black, 0 = white). In each row, the column "
              "numbers 1..n of its black cells add up to the number given for that row; in each "
@@ -48,22 +51,20 @@ class Kukurasu(Task[State]):
             cells = [1 if rng.random() < share else 0 for _ in range(n * n)]
             rows = [sum(c + 1 for c in range(n) if cells[r * n + c]) for r in range(n)]
             cols = [sum(r + 1 for r in range(n) if cells[r * n + c]) for c in range(n)]
-            found, _ = count(_Model(n, rows, cols), [None] * (n * n))
             best = State(n=n, row_sums=rows, col_sums=cols)
-            if found == 1:
+            model = _Model(n, rows, cols)
+            res = search(model, [None] * (n * n), cap=2, budget=50_000, record=True)
+            best._solved = _solution(best, model, res)
+            if len(res.solutions) == 1:
                 break
         return best
 
     def solve(self, state: State) -> Solution:
-        n = state.n
-        intro = (f"The grid is {n}x{n}; cells are (row,col) from 0, weights are 1..{n}. Row sums "
-                 f"{state.row_sums}, column sums {state.col_sums}. '.' = undecided.")
-        model = _Model(n, state.row_sums, state.col_sums)
-        sol, found, nodes, steps = solve_traced(model, [None] * (n * n), intro)
-        answer = "[" + ", ".join("[" + ", ".join(str(sol[r * n + c]) for c in range(n)) + "]"
-                                 for r in range(n)) + "]"
-        steps.append(Step(kind="conclude", text="Every row and column sum is met.", anchor=answer))
-        return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
+        if state._solved is not None:
+            return state._solved
+        model = _Model(state.n, state.row_sums, state.col_sums)
+        return _solution(state, model, search(model, [None] * model.size, cap=2, budget=200_000,
+                                              record=True))
 
     def question(self, state: State, variant: Variant) -> str:
         intro = f"Kukurasu ({state.n}x{state.n}). {self.rules}"
@@ -79,18 +80,30 @@ class Kukurasu(Task[State]):
     def render(self, state: State) -> list[bytes]:
         n, cell, pad = state.n, 52, 34
         size = 2 * pad + n * cell
-        image, draw = canvas(size + 6, size + 6)
-        grid(draw, pad, pad, n, n, cell, line=BLACK, width=2)
+        image, draw = gray_canvas(size + 6, size + 6)
+        grid(draw, pad, pad, n, n, cell, line=0, width=2)
         for i in range(n):
             mid = pad + (i + 0.5) * cell
-            label(draw, (mid, pad / 2), str(i + 1), 14, fill=GREY)
-            label(draw, (pad / 2, mid), str(i + 1), 14, fill=GREY)
-            label(draw, (pad + n * cell + pad / 2, mid), str(state.row_sums[i]), 20)
-            label(draw, (mid, pad + n * cell + pad / 2), str(state.col_sums[i]), 20)
-        return [to_png(image)]
+            gray_text(draw, (mid, pad / 2), str(i + 1), 14, fill=GREY[0])
+            gray_text(draw, (pad / 2, mid), str(i + 1), 14, fill=GREY[0])
+            gray_text(draw, (pad + n * cell + pad / 2, mid), str(state.row_sums[i]), 20)
+            gray_text(draw, (mid, pad + n * cell + pad / 2), str(state.col_sums[i]), 20)
+        return [gray_png(image)]
 
     def initial_state(self, state: State) -> dict:
         return {"size": state.n, "row_sums": list(state.row_sums), "col_sums": list(state.col_sums)}
+
+
+def _solution(state: State, model: "_Model", res) -> Solution:
+    """The recorded search `res` written up as the solver's answer and steps."""
+    n = state.n
+    intro = (f"The grid is {n}x{n}; cells are (row,col) from 0, weights are 1..{n}. Row sums "
+             f"{state.row_sums}, column sums {state.col_sums}. '.' = undecided.")
+    sol, found, nodes, steps = traced(model, [None] * (n * n), intro, res)
+    answer = "[" + ", ".join("[" + ", ".join(str(sol[r * n + c]) for c in range(n)) + "]"
+                             for r in range(n)) + "]"
+    steps.append(Step(kind="conclude", text="Every row and column sum is met.", anchor=answer))
+    return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
 
 
 @lru_cache(maxsize=16)
@@ -112,6 +125,8 @@ class _Model:
                       for i, t in enumerate(rows)] + \
                      [(f"column {i} (sum {t})", [r * n + i for r in range(n)], masks.get(t, ()))
                       for i, t in enumerate(cols)]
+        # (line, black mask, white mask) -> (positions every fitting choice blackens, any does)
+        self._memo: dict[tuple[int, int, int], tuple[int, int]] = {}
 
     def cell(self, var: int) -> str:
         return rc(var, self.n)
@@ -123,32 +138,43 @@ class _Model:
         return grid_text(vals, self.n, str)
 
     def deduce(self, vals: list):
+        n = self.n
+        full = (1 << n) - 1
+        # per line (rows, then columns) the positions decided black / white, as bit masks
+        ones, zeros = [0] * (2 * n), [0] * (2 * n)
+        for v, x in enumerate(vals):
+            if x is not None:
+                r, c = divmod(v, n)
+                side = ones if x == 1 else zeros
+                side[r] |= 1 << c
+                side[n + c] |= 1 << r
         forced = []
-        full = (1 << self.n) - 1
-        for name, line, options in self.lines:
-            ones = zeros = 0
-            for k, v in enumerate(line):
-                if vals[v] == 1:
-                    ones |= 1 << k
-                elif vals[v] == 0:
-                    zeros |= 1 << k
-            if ones | zeros == full:
-                if ones not in options:
+        for i, (name, line, options) in enumerate(self.lines):
+            one, zero = ones[i], zeros[i]
+            if one | zero == full:
+                if one not in options:
                     return f"{name} is full but its black cells do not make the sum", []
                 continue
-            must, may = full, 0
-            for m in options:
-                if m & ones == ones and not m & zeros:
-                    must &= m
-                    may |= m
+            key = (i, one, zero)
+            if key not in self._memo:
+                must, may = full, 0
+                for m in options:
+                    if m & one == one and not m & zero:
+                        must &= m
+                        may |= m
+                self._memo[key] = (must, may)
+            must, may = self._memo[key]
             if not may and must == full:
                 return f"no choice of cells in {name} makes the sum", []
-            for k, v in enumerate(line):
-                if vals[v] is None:
-                    if must >> k & 1:
-                        forced.append((v, 1, f"{name}: every way to make the sum uses it"))
-                    elif not may >> k & 1:
-                        forced.append((v, 0, f"{name}: no way to make the sum uses it"))
+            decided = (must | ~may) & full & ~(one | zero)
+            while decided:
+                low = decided & -decided
+                k = low.bit_length() - 1
+                decided ^= low
+                if must & low:
+                    forced.append((line[k], 1, f"{name}: every way to make the sum uses it"))
+                else:
+                    forced.append((line[k], 0, f"{name}: no way to make the sum uses it"))
         return None, forced
 
     def branch(self, vals: list) -> tuple[int, list[int]]:
