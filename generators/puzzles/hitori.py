@@ -10,13 +10,14 @@ unshaded cell in its row or column, and keeps the draw only when the solution is
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import count, label, rc, solve_traced
+from generators.puzzles._gridB import gray_canvas, gray_png, gray_text, rc, search, traced
 from generators.registry import register
-from generators.render import BLACK, canvas, grid, to_png
+from generators.render import grid
 
 # level: grid side
 LEVELS = {1: 4, 2: 5, 3: 6, 4: 7, 5: 8}
@@ -28,12 +29,15 @@ class State(BaseModel):
     n: int
     grid: list[list[int]]
     shaded: list[tuple[int, int]]
+    # the generator's uniqueness search, recorded: `solve` returns it instead of searching again
+    _solved: Solution | None = PrivateAttr(default=None)
 
 
 class Hitori(Task[State]):
     name = "hitori"
     category = "puzzles"
     official_name = "hitori"
+    version = 2  # grey pictures (same look, palette PNG)
     levels = LEVELS
     rules = ("Shade some cells of the number grid. No number may appear twice among the unshaded "
              "cells of any row or column; two shaded cells never share a side; all unshaded "
@@ -49,22 +53,19 @@ class Hitori(Task[State]):
             peers = [numbers[r][k] for k in range(n) if (r, k) not in shaded] + \
                     [numbers[k][c] for k in range(n) if (k, c) not in shaded]
             numbers[r][c] = rng.choice(peers)
-        found, _ = count(_Model(numbers), [None] * (n * n))
-        if found != 1:
+        model = _Model(numbers)
+        res = search(model, [None] * (n * n), cap=2, budget=50_000, record=True)
+        if len(res.solutions) != 1:
             raise Rejected("not unique")
-        return State(n=n, grid=numbers, shaded=sorted(shaded))
+        state = State(n=n, grid=numbers, shaded=sorted(shaded))
+        state._solved = _solution(model, res)
+        return state
 
     def solve(self, state: State) -> Solution:
-        n = state.n
-        intro = (f"The grid is {n}x{n}; cells are (row,col) from 0. In the grids below a plain "
-                 "number is kept unshaded, '#' is shaded and 'n?' is still open.")
+        if state._solved is not None:
+            return state._solved
         model = _Model(state.grid)
-        sol, found, nodes, steps = solve_traced(model, [None] * (n * n), intro)
-        cells = [(v // n, v % n) for v in range(n * n) if sol[v] == SHADED]
-        answer = "{" + ", ".join(f"({r}, {c})" for r, c in cells) + "}"
-        steps.append(Step(kind="conclude", text=f"{len(cells)} cells are shaded and every rule "
-                          "holds.", anchor=answer))
-        return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
+        return _solution(model, search(model, [None] * model.size, cap=2, budget=200_000, record=True))
 
     def question(self, state: State, variant: Variant) -> str:
         intro = f"Hitori ({state.n}x{state.n}). {self.rules}"
@@ -77,18 +78,31 @@ class Hitori(Task[State]):
 
     def render(self, state: State) -> list[bytes]:
         n, cell, pad = state.n, 54, 30
-        image, draw = canvas(pad + 10 + n * cell, pad + 10 + n * cell)
-        grid(draw, pad, pad, n, n, cell, line=BLACK, width=2)
+        image, draw = gray_canvas(pad + 10 + n * cell, pad + 10 + n * cell)
+        grid(draw, pad, pad, n, n, cell, line=0, width=2)
         for i in range(n):
-            label(draw, (pad + (i + 0.5) * cell, pad / 2), str(i), 13, fill=(120, 120, 120))
-            label(draw, (pad / 2, pad + (i + 0.5) * cell), str(i), 13, fill=(120, 120, 120))
+            gray_text(draw, (pad + (i + 0.5) * cell, pad / 2), str(i), 13, fill=120)
+            gray_text(draw, (pad / 2, pad + (i + 0.5) * cell), str(i), 13, fill=120)
         for r in range(n):
             for c in range(n):
-                label(draw, (pad + (c + 0.5) * cell, pad + (r + 0.5) * cell), str(state.grid[r][c]), 26)
-        return [to_png(image)]
+                gray_text(draw, (pad + (c + 0.5) * cell, pad + (r + 0.5) * cell), str(state.grid[r][c]), 26)
+        return [gray_png(image)]
 
     def initial_state(self, state: State) -> dict:
         return {"size": state.n, "grid": [list(row) for row in state.grid]}
+
+
+def _solution(model: "_Model", res) -> Solution:
+    """The recorded search `res` written up as the solver's answer and steps."""
+    n = model.n
+    intro = (f"The grid is {n}x{n}; cells are (row,col) from 0. In the grids below a plain "
+             "number is kept unshaded, '#' is shaded and 'n?' is still open.")
+    sol, found, nodes, steps = traced(model, [None] * (n * n), intro, res)
+    cells = [(v // n, v % n) for v in range(n * n) if sol[v] == SHADED]
+    answer = "{" + ", ".join(f"({r}, {c})" for r, c in cells) + "}"
+    steps.append(Step(kind="conclude", text=f"{len(cells)} cells are shaded and every rule "
+                      "holds.", anchor=answer))
+    return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
 
 
 def _latin(n: int, rng: random.Random) -> list[list[int]]:
@@ -103,28 +117,40 @@ def _maximal_shading(n: int, rng: random.Random) -> set[tuple[int, int]]:
     shaded: set[tuple[int, int]] = set()
     order = [(r, c) for r in range(n) for c in range(n)]
     rng.shuffle(order)
+    free = (1 << (n * n)) - 1  # unshaded cells as a bit mask, bit r*n+c
     for r, c in order:
         if any(nb in shaded for nb in _near(r, c, n)):
             continue
-        shaded.add((r, c))
-        if not _connected_rest(n, shaded):
-            shaded.discard((r, c))
+        rest = free & ~(1 << (r * n + c))
+        if _connected_mask(n, rest):
+            shaded.add((r, c))
+            free = rest
     return shaded
+
+
+def _connected_mask(n: int, cells: int) -> bool:
+    """Whether the cells of the bit mask form one side-connected group (bit-parallel flood fill)."""
+    if not cells:
+        return True
+    not_left, not_right = _edge_masks(n)
+    seen = cells & -cells
+    while True:
+        grown = (seen | (seen << 1) & not_left | (seen >> 1) & not_right | seen << n | seen >> n) & cells
+        if grown == seen:
+            return seen == cells
+        seen = grown
+
+
+@lru_cache(maxsize=16)
+def _edge_masks(n: int) -> tuple[int, int]:
+    """Masks without column 0 (where a left shift would wrap in) and without column n-1."""
+    col0 = sum(1 << (r * n) for r in range(n))
+    full = (1 << (n * n)) - 1
+    return full & ~col0, full & ~(col0 << (n - 1))
 
 
 def _near(r: int, c: int, n: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)) if 0 <= a < n and 0 <= b < n]
-
-
-def _connected_rest(n: int, shaded: set[tuple[int, int]]) -> bool:
-    start = next((r, c) for r in range(n) for c in range(n) if (r, c) not in shaded)
-    seen, stack = {start}, [start]
-    while stack:
-        for nb in _near(*stack.pop(), n):
-            if nb not in shaded and nb not in seen:
-                seen.add(nb)
-                stack.append(nb)
-    return len(seen) + len(shaded) == n * n
 
 
 class _Model:
