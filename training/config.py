@@ -64,6 +64,8 @@ class DataConfig(_Strict):
     truncation_side: Literal["middle", "left"] = Field(
         "middle", description="middle: keep rules + generation prompt; left: keep the question's tail")
     external: list[ExternalDataset] = Field(default_factory=list)
+    ensure_per_level: int = Field(0, ge=0, description="the flow first builds this many instances "
+                                  "per task and level when the store lacks them (fresh clones)")
 
 
 class RolloutConfig(_Strict):

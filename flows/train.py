@@ -1,0 +1,146 @@
+"""Prefect flow `train`: validate the config, run the training job, publish its curves.
+
+The flow lives in the orchestration environment (prefect) and the job in the training one
+(torch, ray[train], vllm on GPUs): the two cannot share an environment, so on a cluster the flow
+submits `python -m training.ray_job` through Ray's job submission API with a `.[train,gpu]`
+runtime environment and polls it. `submit: inprocess` runs the same entrypoint here (CPU, tests).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from training.config import TrainConfig
+
+REPO = Path(__file__).resolve().parents[1]
+CURVE_COLUMNS = ("step", "phase", "reward_mean", "gate_on_fraction", "loss", "loss_expert",
+                 "loss_rollout", "z_rollout", "clip_fraction", "entropy", "response_len_mean",
+                 "tokens_per_s")
+
+
+def job_runtime_env(cfg: TrainConfig) -> dict[str, Any]:
+    """The job's environment: this repository as working dir, installed with the training extras
+    (`train,gpu` on GPU clusters: vllm; `train` on CPU)."""
+    extras = cfg.job_extras or ("train,gpu" if cfg.use_gpu else "train")
+    return {"working_dir": str(REPO), "pip": [f".[{extras}]"],
+            "env_vars": {"RAY_AUTH_MODE": "disabled"} if not cfg.ray_address else {},
+            "excludes": ["data", "runs", ".venv", ".git"]}
+
+
+@task(name="train-job", cache_policy=NO_CACHE)
+def run_train_job(cfg: TrainConfig) -> dict[str, Any]:
+    logger = get_run_logger()
+    run_dir = cfg.run_dir()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config_path = run_dir / "config.json"
+    config_path.write_text(cfg.model_dump_json(indent=2))
+    if cfg.submit == "inprocess":
+        from training.ray_job import run_job
+
+        return run_job(cfg)
+    from ray.job_submission import JobStatus, JobSubmissionClient
+
+    client = JobSubmissionClient(cfg.ray_address or "http://127.0.0.1:8265")
+    job_id = client.submit_job(entrypoint=f"python -m training.ray_job --config {config_path}",
+                               runtime_env=job_runtime_env(cfg),
+                               submission_id=f"{cfg.run_id()}-{int(time.time())}")
+    logger.info("submitted Ray job %s (%s)", job_id, cfg.run_id())
+    seen = 0
+    while True:
+        status = client.get_job_status(job_id)
+        seen = _log_progress(run_dir, seen, logger)
+        if status in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.STOPPED):
+            break
+        time.sleep(10)
+    if status != JobStatus.SUCCEEDED:
+        tail = client.get_job_logs(job_id)[-4000:]
+        raise RuntimeError(f"training job {job_id} ended {status}:\n{tail}")
+    return json.loads((run_dir / "result.json").read_text())
+
+
+def _log_progress(run_dir: Path, seen: int, logger) -> int:
+    path = run_dir / "steps.jsonl"
+    if not path.exists():
+        return seen
+    lines = path.read_text().splitlines()
+    for line in lines[seen:]:
+        r = json.loads(line)
+        logger.info("step %d: reward %.3f, gate on %.2f, loss %.4f", r["step"], r["reward_mean"],
+                    r["gate_on_fraction"], r["loss"])
+    return len(lines)
+
+
+def read_steps(run_dir: Path) -> list[dict[str, Any]]:
+    path = run_dir / "steps.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return list({r["step"]: r for r in rows}.values())  # a resumed run re-logs its steps
+
+
+def plot_curves(rows: list[dict[str, Any]], out: Path, title: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    steps = [r["step"] for r in rows]
+    for ax, key in zip(axes, ("reward_mean", "gate_on_fraction", "loss")):
+        ax.plot(steps, [r[key] for r in rows])
+        ax.set_title(key)
+        ax.set_xlabel("step")
+    fig.suptitle(title)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=90)
+    plt.close(fig)
+    return out
+
+
+@task(name="ensure-instances", cache_policy=NO_CACHE)
+def ensure_instances(cfg: TrainConfig) -> int:
+    """Build the configured tasks' instances (with skeleton traces) when the store lacks them."""
+    from flows.build import BuildConfig, build_chunk, plan_chunks
+    from storage.catalog import query
+    from storage.shards import resolve_root
+
+    root = resolve_root(cfg.data.data_root)
+    _, rows = query(root, f"select count(*) from instances where split = '{cfg.data.split}'")
+    if rows[0][0] or not cfg.data.ensure_per_level or not cfg.data.tasks:
+        return 0
+    build = BuildConfig(tasks=cfg.data.tasks, levels=cfg.data.levels, per_level=cfg.data.ensure_per_level,
+                        split=cfg.data.split, seed=cfg.seed, data_root=str(root),
+                        chunk_size=cfg.data.ensure_per_level)
+    return sum(build_chunk(c, build, build.run_id(), root).instances for c in plan_chunks(build))
+
+
+@flow(name="train", log_prints=True)
+def train(config: TrainConfig = TrainConfig()) -> dict[str, Any]:
+    """AHPO (or a baseline) on the store's prompts; checkpoints and curves under the run dir."""
+    logger = get_run_logger()
+    logger.info("run %s (%s, %d steps, %d prompts/step, config %s)", config.run_id(),
+                config.algo.algorithm, config.steps, config.prompts_per_step, config.config_hash())
+    built = ensure_instances(config)
+    if built:
+        logger.info("built %d instances (the store had none for this split)", built)
+    result = run_train_job(config)
+    run_dir = Path(result["run_dir"])
+    rows = read_steps(run_dir)
+    png = plot_curves(rows, run_dir / "curves.png", f"{config.run_id()} ({config.algo.algorithm})")
+    every = max(1, len(rows) // 50)
+    create_table_artifact(key="train-curves", table=[
+        {k: (round(r[k], 4) if isinstance(r[k], float) else r[k]) for k in CURVE_COLUMNS}
+        for r in rows[::every]], description=f"train run {config.run_id()}")
+    last = rows[-1] if rows else {}
+    create_markdown_artifact(key="train-run", markdown=(
+        f"# train {config.run_id()}\n\n{config.algo.algorithm}, {len(rows)} steps, "
+        f"config hash `{config.config_hash()}`\n\nlast step: reward {last.get('reward_mean', 0):.3f}, "
+        f"gate on {last.get('gate_on_fraction', 0):.2f}, loss {last.get('loss', 0):.4f}\n\n"
+        f"checkpoint `{result['checkpoint']}` (HF folder in `hf/`), curves `{png}`\n"))
+    return {**result, "curves": str(png), "logged_steps": len(rows)}
