@@ -1,0 +1,135 @@
+import ast
+import random
+from itertools import permutations
+
+from generators.puzzles._sky import count_solutions, visible
+from generators.puzzles.skyscrapers import LEVELS
+from tests.tasks.checklist import TaskChecklist, instance
+from verifiers.registry import verify_answer
+
+# 3x3: rows 1 2 3 / 2 3 1 / 3 1 2; clues computed by hand
+SOLVED = [[1, 2, 3], [2, 3, 1], [3, 1, 2]]
+STATE = {"n": 3, "top": [3, 2, 1], "bottom": [1, 2, 2], "left": [3, 2, 1], "right": [1, 2, 2],
+         "grid": [[0] * 3 for _ in range(3)]}
+SIDES = ("top", "bottom", "left", "right")
+
+
+def brute_count(state: dict, limit: int = 2) -> int:
+    """Independent solution count (rows as permutations, pruned by columns): small n only."""
+    n = state["n"]
+    rows = list(permutations(range(1, n + 1)))
+    found = 0
+
+    def fits_row(r: int, row: tuple[int, ...]) -> bool:
+        left, right = state["left"][r], state["right"][r]
+        given = state["grid"][r]
+        return ((not left or visible(row) == left) and (not right or visible(row[::-1]) == right)
+                and all(not g or g == v for g, v in zip(given, row)))
+
+    def place(grid: list[tuple[int, ...]]) -> None:
+        nonlocal found
+        if found >= limit:
+            return
+        if len(grid) == n:
+            cols = list(zip(*grid))
+            if all((not state["top"][c] or visible(col) == state["top"][c]) and
+                   (not state["bottom"][c] or visible(col[::-1]) == state["bottom"][c])
+                   for c, col in enumerate(cols)):
+                found += 1
+            return
+        for row in rows:
+            if fits_row(len(grid), row) and all(row[c] != g[c] for g in grid for c in range(n)):
+                place(grid + [row])
+
+    place([])
+    return found
+
+
+class TestSkyscrapers(TaskChecklist):
+    task = "skyscrapers"
+
+    def perturb(self, inst, rng: random.Random) -> list[str]:
+        grid = ast.literal_eval(inst.solution.answer)
+        n = len(grid)
+        r, c = rng.randrange(n), rng.randrange(n)
+        changed = [row[:] for row in grid]
+        changed[r][c] = grid[r][c] % n + 1                  # one cell
+        swapped = [row[:] for row in grid]
+        swapped[r] = grid[r][::-1]                         # rows stay valid, columns break
+        return [str(changed), str(swapped), str(grid[:-1])]
+
+    def test_known_example(self):
+        assert verify_answer(self.task, STATE, str(SOLVED)).correct
+        assert verify_answer(self.task, STATE, "1 2 3\n2 3 1\n3 1 2").correct
+        wrong = verify_answer(self.task, STATE, "[[1, 3, 2], [2, 1, 3], [3, 2, 1]]")
+        assert not wrong.correct and "clue" in wrong.reason
+        latin = verify_answer(self.task, STATE, "[[1, 2, 3], [2, 3, 1], [3, 2, 1]]")
+        assert not latin.correct and "repeats" in latin.reason
+        assert verify_answer(self.task, STATE, "[[1, 2], [2, 1]]").status == "unparsable"
+
+    def test_clue_zero_is_no_constraint(self):
+        blank = {**STATE, "top": [0] * 3, "bottom": [0] * 3, "left": [0] * 3, "right": [0] * 3}
+        # every Latin square is right when nothing is clued
+        for grid in (SOLVED, [[3, 1, 2], [1, 2, 3], [2, 3, 1]], [[2, 1, 3], [3, 2, 1], [1, 3, 2]]):
+            assert verify_answer(self.task, blank, str(grid)).correct
+        # one clue back: only grids that show it pass
+        one = {**blank, "left": [3, 0, 0]}
+        assert verify_answer(self.task, one, str(SOLVED)).correct
+        verdict = verify_answer(self.task, one, "[[2, 1, 3], [3, 2, 1], [1, 3, 2]]")
+        assert not verdict.correct and "left clue of row 0" in verdict.reason
+        # the official shape without `grid` is read too
+        official = {k: v for k, v in STATE.items() if k != "grid"}
+        assert verify_answer(self.task, official, str(SOLVED)).correct
+
+    def test_givens_are_kept(self):
+        blank = {**STATE, "top": [0] * 3, "bottom": [0] * 3, "left": [0] * 3, "right": [0] * 3,
+                 "grid": [[0, 0, 0], [0, 3, 0], [0, 0, 0]]}
+        assert verify_answer(self.task, blank, str(SOLVED)).correct
+        verdict = verify_answer(self.task, blank, "[[2, 1, 3], [3, 2, 1], [1, 3, 2]]")
+        assert not verdict.correct and "given" in verdict.reason
+        for level in LEVELS:
+            for i in range(self.per_level):
+                inst = instance(self.task, level, i)
+                grid = ast.literal_eval(inst.solution.answer)
+                givens = inst.initial_state["grid"]
+                assert all(not g or g == v
+                           for grow, row in zip(givens, grid) for g, v in zip(grow, row))
+
+    def test_second_solution_accepted(self):
+        """Drop clues and givens of a real instance until it has two solutions: both pass."""
+        checked = 0
+        for level in (2, 3, 4):
+            inst = instance(self.task, level, 0)
+            state = {k: (v if k == "n" else [list(x) if isinstance(x, list) else x for x in v])
+                     for k, v in inst.initial_state.items()}
+            n = state["n"]
+            spots = [(s, k) for s in SIDES for k in range(n) if state[s][k]]
+            spots += [("grid", (r, c)) for r in range(n) for c in range(n) if state["grid"][r][c]]
+            for side, k in spots:
+                if side == "grid":
+                    state["grid"][k[0]][k[1]] = 0
+                else:
+                    state[side][k] = 0
+                clues = tuple(state[s] for s in SIDES)
+                found, sols = count_solutions(n, clues, state["grid"], 20000)
+                if found == 2:
+                    grids = [[s[r * n:(r + 1) * n] for r in range(n)] for s in sols]
+                    assert grids[0] != grids[1]
+                    for grid in grids:
+                        assert verify_answer(self.task, state, str(grid)).correct
+                    checked += 1
+                    break
+        assert checked == 3
+
+    def test_level_knobs_and_uniqueness(self):
+        for level in LEVELS:
+            n = LEVELS[level][0]
+            for i in range(self.per_level):
+                inst = instance(self.task, level, i)
+                state = inst.initial_state
+                assert state["n"] == n and len(state["grid"]) == n
+                assert all(len(state[s]) == n and all(0 <= v <= n for v in state[s]) for s in SIDES)
+                assert any(v == 0 for s in SIDES for v in state[s]), "some clues are hidden"
+                assert inst.solution.num_solutions == 1
+                if n <= 4:  # independent proof of uniqueness by brute force
+                    assert brute_count(state) == 1
