@@ -14,13 +14,13 @@ import random
 from functools import lru_cache
 from itertools import combinations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import (Contradiction, GuessSearch, OverBudget, board, cell_name,
-                                       digits_of, show_set)
+from generators.puzzles._gridA import (Contradiction, GuessSearch, OverBudget, cell_name, digits_of,
+                                       show_set)
+from generators.puzzles._gridB import gray_canvas, gray_png, gray_text
 from generators.registry import register
-from generators.render import BLACK, WHITE, text_center, to_png
 
 # level: (grid side including the clue row and column, chance of an extra black cell, repairs)
 LEVELS = {
@@ -37,6 +37,8 @@ class State(BaseModel):
     layout: list[str]          # rows of '#' (black) and '.' (white)
     right: list[list[int]]     # across sum in a black cell, 0 = none
     down: list[list[int]]      # down sum in a black cell, 0 = none
+    # the generator's capped solution count (its uniqueness proof): `solve` need not redo it
+    _count: int | None = PrivateAttr(default=None)
 
 
 @lru_cache(maxsize=None)
@@ -44,6 +46,18 @@ def combos(length: int, total: int) -> tuple[int, ...]:
     """Masks of the sets of `length` distinct digits 1-9 summing to `total`."""
     return tuple(sum(1 << d for d in ds) for ds in combinations(range(1, 10), length)
                  if sum(ds) == total)
+
+
+@lru_cache(maxsize=1 << 16)
+def _fitting(length: int, total: int, placed: int, cands: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """The digit sets of a run that hold its placed digits and meet every open cell's candidates,
+    and their union (cached: the same run pattern comes back at every propagation round)."""
+    fits = tuple(m for m in combos(length, total)
+                 if m & placed == placed and all(c & m for c in cands))
+    union = 0
+    for m in fits:
+        union |= m
+    return fits, union
 
 
 def runs_of(layout: list[str]) -> list[tuple[str, tuple[int, int], list[tuple[int, int]]]]:
@@ -98,13 +112,9 @@ class _Kakuro(GuessSearch):
                 placed |= 1 << self.value[i]
             placed &= ~1
             open_ids = [i for i in ids if not self.value[i]]
-            fits = [m for m in combos(len(ids), total)
-                    if m & placed == placed and all(self.cand[i] & m for i in open_ids)]
+            fits, union = _fitting(len(ids), total, placed, tuple([self.cand[i] for i in open_ids]))
             if not fits:
                 raise Contradiction(f"no set of distinct digits completes the {label}")
-            union = 0
-            for m in fits:
-                union |= m
             narrowed = []
             for i in open_ids:
                 new = self.cand[i] & union & ~placed
@@ -149,7 +159,7 @@ class _Kakuro(GuessSearch):
         open_ids = [i for i in range(len(self.cells)) if not self.value[i]]
         if not open_ids:
             return None
-        i = min(open_ids, key=lambda j: (bin(self.cand[j]).count("1"), j))
+        i = min(open_ids, key=lambda j: (self.cand[j].bit_count(), j))
         return i, list(digits_of(self.cand[i])), cell_name(*self.cells[i])
 
     def snapshot(self):
@@ -258,6 +268,7 @@ class Kakuro(Task[State]):
     name = "kakuro"
     category = "puzzles"
     official_name = "kakuro"
+    version = 2  # grey pictures (palette PNG), solver reuses the proof
     levels = LEVELS
     unique = True
     rules = ("Fill every white cell with a digit 1-9. A black cell may hold clues: the number "
@@ -284,6 +295,7 @@ class Kakuro(Task[State]):
             solver = _Kakuro(state, record=False)
             try:
                 if solver.count(2, COUNT_BUDGET) == 1:
+                    state._count = 1
                     return state
             except OverBudget:
                 raise Rejected("uniqueness not proved within budget") from None
@@ -309,10 +321,12 @@ class Kakuro(Task[State]):
             "fit both its runs.", anchor=solver.anchor()))
         if not solver.solve():
             raise Rejected("no solution")
-        try:
-            count = _Kakuro(state, record=False).count(2, COUNT_BUDGET)
-        except OverBudget:
-            raise Rejected("uniqueness not proved within budget") from None
+        count = state._count
+        if count is None:
+            try:
+                count = _Kakuro(state, record=False).count(2, COUNT_BUDGET)
+            except OverBudget:
+                raise Rejected("uniqueness not proved within budget") from None
         answer = " ".join(f"({r},{c}):{v}" for (r, c), v in zip(solver.cells, solver.value))
         solver.steps.append(Step(kind="check", text="Every white cell holds a digit; each run "
                                  "has distinct digits adding up to its clue.", anchor=solver.anchor()))
@@ -338,9 +352,10 @@ class Kakuro(Task[State]):
 
     def render(self, state: State) -> list[bytes]:
         n = len(state.layout)
-        cell = 56
-        image, draw, x0, y0 = board(n, n, cell, (10, 10, 10, 10))
-        dark = (60, 64, 72)
+        cell, pad = 56, 10
+        image, draw = gray_canvas(2 * pad + n * cell, 2 * pad + n * cell)
+        x0 = y0 = pad
+        dark, white = 64, 255
         for r, row in enumerate(state.layout):
             for c, ch in enumerate(row):
                 x, y = x0 + c * cell, y0 + r * cell
@@ -348,17 +363,17 @@ class Kakuro(Task[State]):
                     continue
                 draw.rectangle([x, y, x + cell, y + cell], fill=dark)
                 if state.right[r][c] or state.down[r][c]:
-                    draw.line([(x, y), (x + cell, y + cell)], fill=WHITE, width=2)
+                    draw.line([(x, y), (x + cell, y + cell)], fill=white, width=2)
                 if state.right[r][c]:
-                    text_center(draw, (x + cell * 0.68, y + cell * 0.3), str(state.right[r][c]), 17,
-                                fill=WHITE)
+                    gray_text(draw, (x + cell * 0.68, y + cell * 0.3), str(state.right[r][c]), 17,
+                              fill=white)
                 if state.down[r][c]:
-                    text_center(draw, (x + cell * 0.32, y + cell * 0.72), str(state.down[r][c]), 17,
-                                fill=WHITE)
+                    gray_text(draw, (x + cell * 0.32, y + cell * 0.72), str(state.down[r][c]), 17,
+                              fill=white)
         for k in range(n + 1):
-            draw.line([(x0, y0 + k * cell), (x0 + n * cell, y0 + k * cell)], fill=BLACK, width=2)
-            draw.line([(x0 + k * cell, y0), (x0 + k * cell, y0 + n * cell)], fill=BLACK, width=2)
-        return [to_png(image)]
+            draw.line([(x0, y0 + k * cell), (x0 + n * cell, y0 + k * cell)], fill=0, width=2)
+            draw.line([(x0 + k * cell, y0), (x0 + k * cell, y0 + n * cell)], fill=0, width=2)
+        return [gray_png(image)]
 
     def initial_state(self, state: State) -> dict:
         grid = []
