@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._gridA import (LatinSearch, OverBudget, board, grid_anchor, list_rows,
@@ -34,6 +34,8 @@ class State(BaseModel):
     n: int
     grid: list[list[int]]             # givens, 0 = empty
     inequalities: list[list[int]]     # [r1, c1, r2, c2]: cell (r1,c1) < cell (r2,c2), neighbours
+    # the generator's capped solution count (its uniqueness proof): `solve` need not redo it
+    _count: int | None = PrivateAttr(default=None)
 
 
 class _Futoshiki(LatinSearch):
@@ -83,6 +85,7 @@ class Futoshiki(Task[State]):
             solver = _Futoshiki(state, record=False)
             try:
                 if solver.count(2, COUNT_BUDGET) == 1:
+                    state._count = 1
                     return state
             except OverBudget:
                 raise Rejected("uniqueness not proved within budget") from None
@@ -103,10 +106,12 @@ class Futoshiki(Task[State]):
             anchor=grid_anchor(state.grid)))
         if not solver.solve():
             raise Rejected("no solution")
-        try:
-            count = _Futoshiki(state, record=False).count(2, COUNT_BUDGET)
-        except OverBudget:
-            count = None
+        count = state._count
+        if count is None:
+            try:
+                count = _Futoshiki(state, record=False).count(2, COUNT_BUDGET)
+            except OverBudget:
+                count = None
         answer = list_rows(solver.grid())
         solver.steps.append(Step(kind="check", text="Every row and column holds 1.."
                                  f"{state.n} once, the givens are kept and all inequalities hold.",
