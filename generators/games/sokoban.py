@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections import deque
+from functools import lru_cache
 from itertools import permutations
 
+import numpy as np
 from PIL import Image, ImageDraw
 from pydantic import BaseModel
 
@@ -64,21 +65,22 @@ class Sokoban(Task[State]):
 
     def generate(self, rng: random.Random, level: int) -> State:
         rows, cols, n_boxes, pulls, _, density = self.params(level)
-        floor = _room(rng, rows, cols, density)
+        floor, links = _room(rng, rows, cols, density)
         if len(floor) < n_boxes * 3 + 4:
             raise Rejected("room too small")
         goals = rng.sample(floor, n_boxes)
         boxes = set(goals)
         player = rng.choice([c for c in floor if c not in boxes])
         floor_set = set(floor)
+        floor_mask = sum(1 << (r * cols + c) for r, c in floor)
         for _ in range(pulls):
-            player = _random_pull(rng, floor_set, boxes, player)
+            player = _random_pull(rng, floor_set, (floor_mask, cols), boxes, player)
             if player is None:
                 raise Rejected("boxes stuck during reverse play")
         if boxes == set(goals):
             raise Rejected("reverse play returned to the solved position")
         # the player may stand anywhere it can walk to from where the pulling ended
-        player = rng.choice(sorted(_reachable(floor_set, boxes, player)))
+        player = rng.choice(sorted(_reachable(links, boxes, player)))
         grid = [[WALL] * cols for _ in range(rows)]
         for r, c in floor:
             grid[r][c] = GOAL if (r, c) in goals else FLOOR
@@ -117,83 +119,148 @@ class Sokoban(Task[State]):
                 f"Answer with {self.answer_format}.")
 
     def render(self, state: State) -> list[bytes]:
-        # a palette image: one byte a pixel makes the PNG several times cheaper to compress
+        # a palette image put together from cached pieces: the frame with its title and numbers
+        # per room size, and one square per kind of cell (text and shapes drawn once), laid out
+        # with one numpy gather instead of a paste per cell
         rows, cols = len(state.walls), len(state.walls[0])
-        cell, margin, top = 36, 26, 36
-        image = Image.new("P", (margin + cols * cell + 8, top + rows * cell + 8), INK["white"])
-        image.putpalette([v for colour in PALETTE for v in colour])
-        draw = ImageDraw.Draw(image)
-        draw.text((image.width / 2, 12), "Sokoban: push every box onto a goal", font=font(15),
-                  fill=INK["black"], anchor="mm")
         boxes = set(map(tuple, state.boxes))
-        for r, row in enumerate(state.walls):
-            draw.text((margin / 2, top + (r + 0.5) * cell), str(r), font=font(11),
-                      fill=INK["label"], anchor="mm")
-            for c, ch in enumerate(row):
-                x, y = margin + c * cell, top + r * cell
-                if ch == WALL:
-                    draw.rectangle([x, y, x + cell, y + cell], fill=INK["wall"], outline=INK["edge"])
-                    continue
-                draw.rectangle([x, y, x + cell, y + cell], fill=INK["floor"], outline=INK["grid"])
-                if ch == GOAL:
-                    draw.ellipse([x + 9, y + 9, x + cell - 9, y + cell - 9], outline=INK["goal"],
-                                 width=3)
-                if (r, c) in boxes:
-                    fill = INK["done"] if ch == GOAL else INK["box"]
-                    draw.rectangle([x + 4, y + 4, x + cell - 4, y + cell - 4], fill=fill,
-                                   outline=INK["black"], width=2)
-                    draw.line([(x + 6, y + 6), (x + cell - 6, y + cell - 6)], fill=INK["black"])
-                    draw.line([(x + 6, y + cell - 6), (x + cell - 6, y + 6)], fill=INK["black"])
-        for c in range(cols):
-            draw.text((margin + (c + 0.5) * cell, top - 8), str(c), font=font(11),
-                      fill=INK["label"], anchor="mm")
-        pr, pc = state.player
-        x, y = margin + pc * cell, top + pr * cell
-        draw.ellipse([x + 7, y + 7, x + cell - 7, y + cell - 7], fill=INK["player"],
-                     outline=INK["black"], width=2)
+        player = tuple(state.player)
+        kinds = np.array([[_SQUARE_KINDS.index((ch, (r, c) in boxes, (r, c) == player))
+                           for c, ch in enumerate(row)] for r, row in enumerate(state.walls)])
+        squares = _squares()
+        # each square is CELL + 1 pixels a side and neighbours share their edge line; the cell
+        # drawn later (to the right, below) owns it, so take CELL x CELL from every square and
+        # the far edge lines from the last column and row
+        body = squares[kinds][:, :, :CELL, :CELL].transpose(0, 2, 1, 3).reshape(rows * CELL, cols * CELL)
+        pixels = _frame(rows, cols).copy()
+        pixels[TOP:TOP + rows * CELL, MARGIN:MARGIN + cols * CELL] = body
+        pixels[TOP:TOP + rows * CELL, MARGIN + cols * CELL] = squares[kinds[:, -1]][:, :CELL, CELL].reshape(-1)
+        pixels[TOP + rows * CELL, MARGIN:MARGIN + cols * CELL] = squares[kinds[-1]][:, CELL, :CELL].reshape(-1)
+        pixels[TOP + rows * CELL, MARGIN + cols * CELL] = squares[kinds[-1, -1], CELL, CELL]
+        image = Image.frombytes("P", (pixels.shape[1], pixels.shape[0]), pixels.tobytes())
+        image.putpalette([v for colour in PALETTE for v in colour])
         return [to_png(image)]
 
     def initial_state(self, state: State) -> dict:
         return {"map": _map_text(state).split("\n")}
 
+CELL, MARGIN, TOP = 36, 26, 36  # picture geometry (pixels)
 
-def _room(rng: random.Random, rows: int, cols: int, density: float) -> list[Cell]:
-    """Interior floor with scattered walls; only the largest connected part stays floor."""
+
+def _palette_image(width: int, height: int) -> Image.Image:
+    image = Image.new("P", (width, height), INK["white"])
+    image.putpalette([v for colour in PALETTE for v in colour])
+    return image
+
+
+@lru_cache(maxsize=8)
+def _frame(rows: int, cols: int) -> np.ndarray:
+    """The blank picture of a room size (palette indices): title, row and column numbers."""
+    image = _palette_image(MARGIN + cols * CELL + 8, TOP + rows * CELL + 8)
+    draw = ImageDraw.Draw(image)
+    draw.text((image.width / 2, 12), "Sokoban: push every box onto a goal", font=font(15),
+              fill=INK["black"], anchor="mm")
+    for r in range(rows):
+        draw.text((MARGIN / 2, TOP + (r + 0.5) * CELL), str(r), font=font(11),
+                  fill=INK["label"], anchor="mm")
+    for c in range(cols):
+        draw.text((MARGIN + (c + 0.5) * CELL, TOP - 8), str(c), font=font(11),
+                  fill=INK["label"], anchor="mm")
+    return np.array(image)
+
+
+# (map character, box here, player here) for every square that can occur
+_SQUARE_KINDS = [(WALL, False, False)] + [(ch, box, player) for ch in (FLOOR, GOAL)
+                                          for box, player in ((False, False), (True, False),
+                                                              (False, True))]
+
+
+@lru_cache(maxsize=1)
+def _squares() -> np.ndarray:
+    """The palette indices of every square kind: an array (kind, y, x)."""
+    return np.stack([np.array(_square(*kind)) for kind in _SQUARE_KINDS])
+
+
+def _square(ch: str, box: bool, player: bool) -> Image.Image:
+    """One cell, outline included (CELL + 1 pixels a side: neighbours share their edge line, and
+    the cell pasted later owns it, as when drawing row by row)."""
+    image = _palette_image(CELL + 1, CELL + 1)
+    draw = ImageDraw.Draw(image)
+    if ch == WALL:
+        draw.rectangle([0, 0, CELL, CELL], fill=INK["wall"], outline=INK["edge"])
+        return image
+    draw.rectangle([0, 0, CELL, CELL], fill=INK["floor"], outline=INK["grid"])
+    if ch == GOAL:
+        draw.ellipse([9, 9, CELL - 9, CELL - 9], outline=INK["goal"], width=3)
+    if box:
+        draw.rectangle([4, 4, CELL - 4, CELL - 4], fill=INK["done"] if ch == GOAL else INK["box"],
+                       outline=INK["black"], width=2)
+        draw.line([(6, 6), (CELL - 6, CELL - 6)], fill=INK["black"])
+        draw.line([(6, CELL - 6), (CELL - 6, 6)], fill=INK["black"])
+    if player:
+        draw.ellipse([7, 7, CELL - 7, CELL - 7], fill=INK["player"], outline=INK["black"], width=2)
+    return image
+
+
+def _room(rng: random.Random, rows: int, cols: int,
+          density: float) -> tuple[list[Cell], dict[Cell, list[Cell]]]:
+    """Interior floor with scattered walls; only the largest connected part stays floor.
+    Returned with its cells' neighbour lists (a part's cells have all their neighbours in it)."""
     cells = [(r, c) for r in range(1, rows - 1) for c in range(1, cols - 1)]
     floor = {c for c in cells if rng.random() >= density}
+    links = _links(floor)
     best: set[Cell] = set()
     seen: set[Cell] = set()
     for start in sorted(floor):
         if start in seen:
             continue
-        part = _reachable(floor, set(), start)
+        part = _reachable(links, set(), start)
         seen |= part
         if len(part) > len(best):
             best = part
-    return sorted(best)
+    return sorted(best), links
 
 
-def _reachable(floor: set[Cell], boxes: set[Cell], start: Cell) -> set[Cell]:
+def _links(floor: set[Cell]) -> dict[Cell, list[Cell]]:
+    """Each floor cell's floor neighbours, listed once per room (walks only read them)."""
+    return {(r, c): [(r + dr, c + dc) for dr, dc in MOVES.values() if (r + dr, c + dc) in floor]
+            for r, c in floor}
+
+
+def _reachable(links: dict[Cell, list[Cell]], boxes: set[Cell], start: Cell) -> set[Cell]:
     seen = {start}
-    queue = deque([start])
-    while queue:
-        r, c = queue.popleft()
-        for dr, dc in MOVES.values():
-            nxt = (r + dr, c + dc)
-            if nxt in floor and nxt not in boxes and nxt not in seen:
+    queue = [start]
+    for cell in queue:  # the list grows while we read it: a FIFO without deque calls
+        for nxt in links[cell]:
+            if nxt not in seen and nxt not in boxes:
                 seen.add(nxt)
                 queue.append(nxt)
     return seen
 
 
-def _random_pull(rng: random.Random, floor: set[Cell], boxes: set[Cell], player: Cell) -> Cell | None:
-    """Walk to a random box side and pull it one or more cells; the player's new cell, or None."""
-    reach = _reachable(floor, boxes, player)
+def _reach_mask(free: int, start: int, cols: int) -> int:
+    """Cells the player can walk to, as a bit set (bit r * cols + c): the walk grows one step
+    in every direction at once; the border walls keep a shift by one from wrapping rows."""
+    reach = start
+    while True:
+        grown = (reach | reach << 1 | reach >> 1 | reach << cols | reach >> cols) & free
+        if grown == reach:
+            return reach
+        reach = grown
+
+
+def _random_pull(rng: random.Random, floor: set[Cell], floor_bits: tuple[int, int],
+                 boxes: set[Cell], player: Cell) -> Cell | None:
+    """Walk to a random box side and pull it one or more cells; the player's new cell, or None.
+    `floor_bits` = (the floor as a bit set, columns)."""
+    floor_mask, cols = floor_bits
+    box_mask = sum(1 << (r * cols + c) for r, c in boxes)
+    reach = _reach_mask(floor_mask & ~box_mask, 1 << (player[0] * cols + player[1]), cols)
     options = []
     for box in sorted(boxes):
         for dr, dc in MOVES.values():
             stand, behind = (box[0] + dr, box[1] + dc), (box[0] + 2 * dr, box[1] + 2 * dc)
-            if stand in reach and behind in floor and behind not in boxes:
+            if reach >> (stand[0] * cols + stand[1]) & 1 and behind in floor and behind not in boxes:
                 options.append((box, dr, dc))
     if not options:
         return None
@@ -209,42 +276,48 @@ def _random_pull(rng: random.Random, floor: set[Cell], boxes: set[Cell], player:
 
 
 class _Level:
-    """The static part of a position (walls, goals, dead squares) and the A* search."""
+    """The static part of a position (walls, goals, dead squares) and the A* search. Inside the
+    search a cell is the integer r * cols + c (same order as the (r, c) pair) with its floor
+    neighbours listed once, so the player's walks, the search's hot loop, touch no tuples."""
 
     def __init__(self, rows: list[str]):
-        self.floor = {(r, c) for r, row in enumerate(rows) for c, ch in enumerate(row) if ch != WALL}
-        self.goals = frozenset((r, c) for r, row in enumerate(rows) for c, ch in enumerate(row)
-                               if ch == GOAL)
-        # push distance of a box from each cell to its nearest goal, by reverse pulls from goals;
-        # a floor cell with no distance is dead: no push sequence brings a box from it to a goal
-        self.distance: dict[Cell, int] = {g: 0 for g in self.goals}
-        queue = deque(sorted(self.goals))
-        while queue:
-            box = queue.popleft()
-            for dr, dc in MOVES.values():
-                prev, stand = (box[0] + dr, box[1] + dc), (box[0] + 2 * dr, box[1] + 2 * dc)
-                if prev in self.floor and stand in self.floor and prev not in self.distance:
-                    self.distance[prev] = self.distance[box] + 1
-                    queue.append(prev)
-        self.dead = sorted(self.floor - set(self.distance))
-        self.goal_list = sorted(self.goals)
-        self.to_goal = {g: self._pull_distances(g) for g in self.goal_list}
-        self._h: dict[frozenset[Cell], int | None] = {}
+        self.cols = cols = len(rows[0])
+        cells = [(r * cols + c, ch) for r, row in enumerate(rows) for c, ch in enumerate(row)]
+        floor = self.floor_ids = {cell for cell, ch in cells if ch != WALL}
+        goals = sorted(cell for cell, ch in cells if ch == GOAL)
+        self.goal_ids = frozenset(goals)
+        # per floor cell: (neighbour, move) in MOVES order, and the push steps (move, delta)
+        self.deltas = [(move, dr * cols + dc) for move, (dr, dc) in MOVES.items()]
+        self.neighbours = {cell: [(cell + d, move) for move, d in self.deltas if cell + d in floor]
+                           for cell in floor}
+        # pushes to bring a lone box from each cell to each goal; a floor cell that reaches no
+        # goal is dead: no push sequence brings a box from it to a goal
+        self.to_goal = [self._pull_distances(g) for g in goals]
+        alive = set().union(*self.to_goal)
+        self.dead = [self._cell(cell) for cell in sorted(floor - alive)]
+        self._h: dict[frozenset[int], int | None] = {}
 
-    def _pull_distances(self, goal: Cell) -> dict[Cell, int]:
-        """Pushes needed to bring a lone box from each cell to `goal` (reverse pulls)."""
+    def _pull_distances(self, goal: int) -> dict[int, int]:
+        """Pushes needed to bring a lone box from each cell to `goal` (reverse pulls: the box
+        comes from `prev` while the player stood one cell further)."""
+        floor = self.floor_ids
         dist = {goal: 0}
-        queue = deque([goal])
-        while queue:
-            box = queue.popleft()
-            for dr, dc in MOVES.values():
-                prev, stand = (box[0] + dr, box[1] + dc), (box[0] + 2 * dr, box[1] + 2 * dc)
-                if prev in self.floor and stand in self.floor and prev not in dist:
+        queue = [goal]
+        for box in queue:
+            for _, d in self.deltas:
+                prev = box + d
+                if prev in floor and prev + d in floor and prev not in dist:
                     dist[prev] = dist[box] + 1
                     queue.append(prev)
         return dist
 
-    def heuristic(self, boxes: frozenset[Cell]) -> int | None:
+    def _cell(self, cell: int) -> Cell:
+        return divmod(cell, self.cols)
+
+    def _positions_text(self, boxes: frozenset[int], player: int) -> str:
+        return _positions_text(frozenset(map(self._cell, boxes)), self._cell(player))
+
+    def heuristic(self, boxes: frozenset[int]) -> int | None:
         """Cheapest assignment of boxes to distinct goals by push distance (a lower bound on the
         pushes left); None when some box can reach no free goal (a deadlock)."""
         cached = self._h.get(boxes)
@@ -252,10 +325,10 @@ class _Level:
             return cached
         order = sorted(boxes)
         best = None
-        for goals in permutations(self.goal_list, len(order)):
+        for goals in permutations(self.to_goal, len(order)):
             total = 0
-            for box, goal in zip(order, goals):
-                d = self.to_goal[goal].get(box)
+            for box, to_goal in zip(order, goals):
+                d = to_goal.get(box)
                 if d is None:
                     break
                 total += d
@@ -264,16 +337,15 @@ class _Level:
         self._h[boxes] = best
         return best
 
-    def _walks(self, boxes: frozenset[Cell], player: Cell) -> dict[Cell, tuple[Cell, str] | None]:
+    def _walks(self, boxes: frozenset[int], player: int) -> dict[int, tuple[int, str] | None]:
         """Breadth-first walk of the player around the boxes: cell -> (previous cell, move)."""
-        came: dict[Cell, tuple[Cell, str] | None] = {player: None}
-        queue = deque([player])
-        while queue:
-            r, c = queue.popleft()
-            for move, (dr, dc) in MOVES.items():
-                nxt = (r + dr, c + dc)
-                if nxt in self.floor and nxt not in boxes and nxt not in came:
-                    came[nxt] = ((r, c), move)
+        came: dict[int, tuple[int, str] | None] = {player: None}
+        queue = [player]
+        neighbours = self.neighbours
+        for cell in queue:  # the list grows while we read it: a FIFO without deque calls
+            for nxt, move in neighbours[cell]:
+                if nxt not in came and nxt not in boxes:
+                    came[nxt] = (cell, move)
                     queue.append(nxt)
         return came
 
@@ -283,13 +355,16 @@ class _Level:
         is the boxes plus the player's region (named by its smallest cell), closed when first
         expanded; where exactly the player stands inside it only changes walking, which the
         move tie-break accounts for."""
+        cols, floor, goals = self.cols, self.floor_ids, self.goal_ids
+        boxes = frozenset(r * cols + c for r, c in boxes)
+        player = player[0] * cols + player[1]
         h0 = self.heuristic(boxes)
         if h0 is None:
             return None
         # records[i] = (parent record, moves from the parent's position to this one)
         records: list[tuple[int, list[str]]] = [(-1, [])]
         frontier = [(h0, 0, 0, 0, boxes, player)]
-        closed: set[tuple[frozenset[Cell], Cell]] = set()
+        closed: set[tuple[frozenset[int], int]] = set()
         nodes = 0
         pruned = 0
         while frontier:
@@ -299,7 +374,7 @@ class _Level:
             if key in closed:
                 continue
             closed.add(key)
-            if boxes <= self.goals:
+            if boxes <= goals:
                 return self._unwind(records, record), pushes, nodes
             nodes += 1
             if nodes > NODE_BUDGET:
@@ -307,21 +382,21 @@ class _Level:
             if nodes <= 3 or nodes % 200 == 0:
                 steps.append(Step(kind="try", text=f"Expand position {nodes}: {pushes} pushes "
                                   f"({walked} moves) so far, at least {f - pushes} more pushes "
-                                  "needed.", anchor=_positions_text(boxes, player)))
+                                  "needed.", anchor=self._positions_text(boxes, player)))
             for box in sorted(boxes):
-                for move, (dr, dc) in MOVES.items():
-                    stand, target = (box[0] - dr, box[1] - dc), (box[0] + dr, box[1] + dc)
-                    if stand not in walk or target not in self.floor or target in boxes:
+                for move, d in self.deltas:
+                    stand, target = box - d, box + d
+                    if stand not in walk or target not in floor or target in boxes:
                         continue
                     moved = (boxes - {box}) | {target}
                     h = self.heuristic(moved)
                     if h is None:
                         pruned += 1
                         if pruned <= 4:
-                            steps.append(Step(kind="dead_end", text=f"Pushing the box at {box} "
-                                              f"{move} to {target} leaves some box unable to "
-                                              "reach a free goal. Pruned.",
-                                              anchor=_positions_text(moved, box)))
+                            steps.append(Step(kind="dead_end", text=f"Pushing the box at "
+                                              f"{self._cell(box)} {move} to {self._cell(target)} "
+                                              "leaves some box unable to reach a free goal. "
+                                              "Pruned.", anchor=self._positions_text(moved, box)))
                         continue
                     path = _path_to(walk, stand) + [move]
                     records.append((record, path))
@@ -338,7 +413,7 @@ class _Level:
         return [m for leg in reversed(legs) for m in leg]
 
 
-def _path_to(came: dict[Cell, tuple[Cell, str] | None], cell: Cell) -> list[str]:
+def _path_to(came: dict[int, tuple[int, str] | None], cell: int) -> list[str]:
     path = []
     while came[cell] is not None:
         cell, move = came[cell]
