@@ -11,12 +11,12 @@ from __future__ import annotations
 import itertools
 import random
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import count, grid_text, label, rc, solve_traced
+from generators.puzzles._gridB import gray_canvas, gray_png, gray_text, grid_text, rc, search, traced
 from generators.registry import register
-from generators.render import BLACK, LIGHT, canvas, grid, to_png
+from generators.render import LIGHT, grid
 
 # level: (grid side, share of cells given before uniqueness repairs)
 LEVELS = {
@@ -32,12 +32,15 @@ class State(BaseModel):
     n: int
     puzzle: list[list[int | None]]   # None = empty
     solution: list[list[int]]
+    # the generator's uniqueness search, recorded: `solve` returns it instead of searching again
+    _solved: Solution | None = PrivateAttr(default=None)
 
 
 class Binairo(Task[State]):
     name = "binairo"
     category = "puzzles"
     official_name = "binairo"
+    version = 2  # grey pictures (same look, palette PNG)
     levels = LEVELS
     unique = True
     rules = ("Fill every empty cell with 0 or 1. Each row and each column holds as many 0s as 1s; "
@@ -55,27 +58,27 @@ class Binairo(Task[State]):
         model = _Model(n)
         for _ in range(n * n):
             vals = [full[i] if i in given else None for i in range(n * n)]
-            found, sols = count(model, vals)
-            if found == 1:
+            res = search(model, vals, cap=2, budget=50_000, record=True)
+            if len(res.solutions) == 1:
                 break
             # a given where the other solution differs rules that solution out
-            other = next(s for s in sols if s != full)
+            other = next(s for s in res.solutions if s != full)
             diff = [i for i in range(n * n) if other[i] != full[i]]
             given.add(rng.choice(diff))
         else:
             raise Rejected("could not make the puzzle unique")
         puzzle = [[full[r * n + c] if r * n + c in given else None for c in range(n)] for r in range(n)]
-        return State(n=n, puzzle=puzzle, solution=[full[r * n:(r + 1) * n] for r in range(n)])
+        state = State(n=n, puzzle=puzzle, solution=[full[r * n:(r + 1) * n] for r in range(n)])
+        state._solved = _solution(model, vals, res)
+        return state
 
     def solve(self, state: State) -> Solution:
+        if state._solved is not None:
+            return state._solved
         n = state.n
         vals = [state.puzzle[r][c] for r in range(n) for c in range(n)]
-        intro = (f"The grid is {n}x{n} with {sum(v is not None for v in vals)} givens ('.' = empty; "
-                 f"cells are (row,col) from 0). Each line needs {n // 2} zeros and {n // 2} ones.")
-        sol, found, nodes, steps = solve_traced(_Model(n), vals, intro)
-        answer = "\n".join(" ".join(str(sol[r * n + c]) for c in range(n)) for r in range(n))
-        steps.append(_conclude(answer))
-        return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
+        model = _Model(n)
+        return _solution(model, vals, search(model, vals, cap=2, budget=200_000, record=True))
 
     def question(self, state: State, variant: Variant) -> str:
         intro = f"Binairo ({state.n}x{state.n}). {self.rules}"
@@ -88,18 +91,29 @@ class Binairo(Task[State]):
 
     def render(self, state: State) -> list[bytes]:
         n, cell, pad = state.n, 56, 20
-        image, draw = canvas(2 * pad + n * cell, 2 * pad + n * cell)
-        grid(draw, pad, pad, n, n, cell, line=BLACK, width=2)
+        image, draw = gray_canvas(2 * pad + n * cell, 2 * pad + n * cell)
+        grid(draw, pad, pad, n, n, cell, line=0, width=2)
         for r, c in itertools.product(range(n), range(n)):
             v = state.puzzle[r][c]
             if v is not None:
                 x, y = pad + c * cell, pad + r * cell
-                draw.rectangle([x + 3, y + 3, x + cell - 3, y + cell - 3], fill=LIGHT)
-                label(draw, (x + cell / 2, y + cell / 2), str(v), 30)
-        return [to_png(image)]
+                draw.rectangle([x + 3, y + 3, x + cell - 3, y + cell - 3], fill=LIGHT[0])
+                gray_text(draw, (x + cell / 2, y + cell / 2), str(v), 30)
+        return [gray_png(image)]
 
     def initial_state(self, state: State) -> dict:
         return {"size": state.n, "grid": [list(row) for row in state.puzzle]}
+
+
+def _solution(model: "_Model", vals: list, res) -> Solution:
+    """The recorded search `res` from the givens `vals`, written up as answer and steps."""
+    n = model.n
+    intro = (f"The grid is {n}x{n} with {sum(v is not None for v in vals)} givens ('.' = empty; "
+             f"cells are (row,col) from 0). Each line needs {n // 2} zeros and {n // 2} ones.")
+    sol, found, nodes, steps = traced(model, vals, intro, res)
+    answer = "\n".join(" ".join(str(sol[r * n + c]) for c in range(n)) for r in range(n))
+    steps.append(_conclude(answer))
+    return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
 
 
 def _conclude(answer: str) -> Step:
