@@ -179,7 +179,7 @@ def cmd_serg(args) -> int:
         preflight(config.endpoint)
     except EndpointError as error:
         raise UsageError(str(error)) from None
-    from flows.serg import serg
+    from flows.elaborate import serg
 
     del root
     result = serg(config)

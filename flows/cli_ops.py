@@ -22,7 +22,11 @@ def cmd_serve(args) -> int:
     try:
         config = ServeConfig(cron=args.cron, timezone=args.timezone, schedule=not args.no_schedule,
                              data_root=args.data_root or os.environ.get("HELIX_DATA_ROOT") or "data",
-                             per_level=args.per_level, workers=args.workers, ray_address=args.ray_address)
+                             per_level=args.per_level, workers=args.workers, ray_address=args.ray_address,
+                             tasks=args.tasks or [])
+        from flows.build import BuildConfig
+
+        BuildConfig(tasks=config.tasks)  # unknown task names fail here, with the name
         from prefect.schedules import Cron
 
         Cron(config.cron, timezone=config.timezone)  # validates both before anything registers
@@ -101,6 +105,7 @@ def add_commands(sub) -> None:
     serve.add_argument("--timezone", default="UTC", help="time zone of the schedule")
     serve.add_argument("--no-schedule", action="store_true", help="no nightly schedule")
     serve.add_argument("--per-level", type=int, default=100, help="nightly size per task and level")
+    serve.add_argument("--tasks", nargs="+", metavar="TASK", help="nightly task subset (default: all)")
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--ray-address")
     serve.add_argument("--data-root")

@@ -134,7 +134,7 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
               "wall_seconds": wall, "manifest": str(manifest) if manifest else None,
               "compaction": compaction}
     if config.elaborate is not None:
-        from flows.serg import serg
+        from flows.elaborate import serg
         from serg.pipeline import SergConfig
 
         result["serg"] = serg(SergConfig(endpoint=config.elaborate, tasks=config.task_names(),

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 # flow module -> (flow function, deployment name); modules that are not there yet are skipped
 FLOWS = {
     "flows.dataset": ("build_dataset", "nightly"),
-    "flows.serg": ("serg", "on-demand"),
+    "flows.elaborate": ("serg", "on-demand"),
     "flows.benchmark": ("build_benchmark", "on-demand"),
     "flows.evaluate": ("evaluate", "on-demand"),
     "flows.train": ("train", "on-demand"),
@@ -24,6 +24,7 @@ class ServeConfig(BaseModel):
     schedule: bool = Field(True, description="False: no schedule, runs start from the UI only")
     data_root: str = Field("data", description="data root the deployments default to")
     per_level: int = Field(100, ge=1, description="nightly build size: instances per task and level")
+    tasks: list[str] = Field(default_factory=list, description="nightly task subset; empty = all")
     workers: int = Field(2, ge=1)
     ray_address: str | None = None
 
@@ -41,8 +42,8 @@ def deployments(config: ServeConfig) -> list:
         flow = getattr(importlib.import_module(module_name), function)
         kwargs: dict = {"name": name, "tags": ["helix"]}
         if module_name == "flows.dataset":
-            nightly = BuildConfig(per_level=config.per_level, data_root=root, workers=config.workers,
-                                  ray_address=config.ray_address)
+            nightly = BuildConfig(tasks=config.tasks, per_level=config.per_level, data_root=root,
+                                  workers=config.workers, ray_address=config.ray_address)
             kwargs["parameters"] = {"config": nightly.model_dump(mode="json")}
             kwargs["description"] = ("Nightly incremental rebuild: builds only missing rows and tasks "
                                      "whose generator version changed, then compacts shards.")

@@ -1,6 +1,6 @@
 """SERG over the store, as plain functions: plan which instances still need a trace, elaborate a
 chunk of them against the endpoint (cache first), judge, write trace and cache shards, and
-summarise. flows/serg.py fans the chunks out over Ray; tests call these directly too."""
+summarise. flows/elaborate.py fans the chunks out over Ray; tests call these directly too."""
 
 from __future__ import annotations
 
