@@ -10,6 +10,8 @@ that there is no second one; draws with more than one solution are rejected.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageDraw
 from pydantic import BaseModel
@@ -72,8 +74,7 @@ class CryptoMath(Task[State]):
 
     def solve(self, state: State) -> Solution:
         terms, result = _split(state.equation)
-        count = _Search(terms, result, record=False)
-        count.column(0, 0)
+        count = _count(terms, result)
         if count.solutions != 1:
             raise Rejected("not unique" if count.solutions else "no solution")
         search = _Search(terms, result, record=True)
@@ -104,26 +105,38 @@ class CryptoMath(Task[State]):
                 f"Answer with {self.answer_format}.")
 
     def render(self, state: State) -> list[bytes]:
-        # greyscale: a quarter of the PNG encoding time of RGB, and colour carries nothing here
+        # greyscale pasted from cached letter squares in 16 grey levels: drawing the glyphs and
+        # compressing full-range grey were most of the time of an instance
         terms, result = _split(state.equation)
-        cell, pad = 44, 24
         cols = len(result) + 1  # one column for the plus sign
-        width, height = cols * cell + 2 * pad, (len(terms) + 1) * cell + 2 * pad + 30
+        width, height = cols * CELL + 2 * PAD, (len(terms) + 1) * CELL + 2 * PAD + 30
         image = Image.new("L", (width, height), 255)
-        draw = ImageDraw.Draw(image)
-        text_center(draw, (width / 2, 16), "Letter addition", 16, fill=0)
-        top = pad + 20
+        image.paste(_glyph("Letter addition", 16), (width // 2 - 100, 16 - CELL // 2))
+        top = PAD + 20
         for row, word in enumerate(terms + [result]):
-            y = top + row * cell + cell / 2 + (8 if row == len(terms) else 0)
+            y = top + row * CELL + (8 if row == len(terms) else 0)
             for k, ch in enumerate(reversed(word)):
-                text_center(draw, (pad + (cols - 1 - k) * cell + cell / 2, y), ch, 30, fill=0)
-        text_center(draw, (pad + cell / 2, top + (len(terms) - 0.5) * cell), "+", 30, fill=0)
-        line_y = top + len(terms) * cell + 2
-        draw.line([(pad, line_y), (pad + cols * cell, line_y)], fill=0, width=3)
-        return [to_png(image)]
+                image.paste(_glyph(ch, 30), (PAD + (cols - 1 - k) * CELL, y))
+        image.paste(_glyph("+", 30), (PAD, top + (len(terms) - 1) * CELL))
+        line_y = top + len(terms) * CELL + 2
+        ImageDraw.Draw(image).line([(PAD, line_y), (PAD + cols * CELL, line_y)], fill=0, width=3)
+        return [to_png(image.convert("P"))]
 
     def initial_state(self, state: State) -> dict:
         return {"equation": state.equation}
+
+CELL, PAD = 44, 24  # picture geometry (pixels)
+# 16 grey levels: anti-aliased letters stay smooth, and few values compress fast
+GREY_LEVELS = [min(255, 17 * round(v / 17)) for v in range(256)]
+
+
+@lru_cache(maxsize=64)
+def _glyph(text: str, size: int) -> Image.Image:
+    """`text` centred on a white patch, CELL high and CELL (one letter) or 200 pixels wide."""
+    width = CELL if len(text) == 1 else 200
+    image = Image.new("L", (width, CELL), 255)
+    text_center(ImageDraw.Draw(image), (width / 2, CELL / 2), text, size, fill=0)
+    return image.point(GREY_LEVELS)
 
 
 def _split(equation: str) -> tuple[list[str], str]:
@@ -135,6 +148,86 @@ def _layout(terms: list[str], result: str) -> list[str]:
     width = len(result) + 2
     rows = [w.rjust(width) for w in terms[:-1]] + ["+ " + terms[-1].rjust(width - 2)]
     return rows + ["-" * width, result.rjust(width)]
+
+
+@dataclass
+class _Count:
+    solutions: int  # capped at 2
+    nodes: int      # tries, counted exactly as _Search counts them
+
+
+def _count(terms: list[str], result: str) -> _Count:
+    """The counting pass of `_Search` (same order, same pruning, so the same tries), compiled:
+    letters are numbered and each column's work is planned ahead, since which letters are known
+    at a column does not depend on the branch. Only the count and the tries are kept."""
+    letters = sorted(set("".join(terms) + result))
+    number = {ch: i for i, ch in enumerate(letters)}
+    lead = {w[0] for w in terms + [result] if len(w) > 1}
+    known: set[str] = set()
+    plan = []
+    for c in range(len(result)):
+        addends = [t[-1 - c] for t in terms if c < len(t)]
+        r = result[-1 - c]
+        fixed: dict[str, int] = {}
+        free: dict[str, int] = {}
+        for letter in addends:
+            target = fixed if letter in known else free
+            target[letter] = target.get(letter, 0) + 1
+        free_list = list(free)
+        # the last free letter is filtered by the sum letter's digit when that is known by then
+        fits = bool(free_list) and (r in known or r in free_list[:-1])
+        steps = tuple((number[ch], times, 1 if ch in lead else 0) for ch, times in free.items())
+        known |= set(free)
+        r_new = r not in known
+        known.add(r)
+        plan.append((tuple((number[ch], t) for ch, t in fixed.items()), steps, number[r], r_new,
+                     r in lead, fits))
+    value = [0] * len(letters)
+    used = [False] * 10
+    solutions = nodes = 0
+    last = len(plan)
+
+    def column(c: int, carry: int) -> None:
+        nonlocal solutions
+        if c == last:
+            if not carry:
+                solutions += 1
+            return
+        fixed, free, r, r_new, r_lead, fits = plan[c]
+        total = carry
+        for i, times in fixed:
+            total += value[i] * times
+        branch(c, free, 0, r, r_new, r_lead, fits, total)
+
+    def branch(c, free, i, r, r_new, r_lead, fits, total) -> None:
+        nonlocal nodes
+        if i == len(free):
+            digit = total % 10
+            if not r_new:
+                if value[r] == digit:
+                    column(c + 1, total // 10)
+                return
+            if used[digit] or (digit == 0 and r_lead):
+                return
+            nodes += 1
+            value[r], used[digit] = digit, True
+            column(c + 1, total // 10)
+            used[digit] = False
+            return
+        letter, times, low = free[i]
+        want = value[r] if fits and i == len(free) - 1 else -1
+        for d in range(low, 10):
+            if used[d] or (want >= 0 and (total + times * d) % 10 != want):
+                continue
+            nodes += 1
+            value[letter], used[d] = d, True
+            branch(c, free, i + 1, r, r_new, r_lead, fits, total + times * d)
+            used[d] = False
+            if solutions >= 2:
+                return
+
+    column(0, 0)
+    return _Count(solutions=min(solutions, 2), nodes=nodes)
 
 
 class _Search:
