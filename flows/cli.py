@@ -24,7 +24,7 @@ TABLE_END = "<!-- task-table:end -->"
 
 
 # subcommand modules beside this one (flows/cli_<name>.py) each expose add_commands(subparsers)
-EXTENSIONS = ("benchmark", "evaluate", "train", "ops")
+EXTENSIONS = ("benchmark", "evaluate", "train", "ops", "check")
 
 
 def _build_config(args, **overrides):
