@@ -36,6 +36,13 @@ def judge(prompt: Prompt, response: str) -> tuple[float, str]:
     return (1.0 if ok else 0.0), ("ok" if ok else "wrong")
 
 
+def _warm() -> int:
+    """Import the verifiers in a fresh worker, so start-up never counts against a timeout."""
+    from verifiers.registry import names
+
+    return len(names())
+
+
 @dataclass
 class RewardStats:
     timeouts: int = 0
@@ -54,6 +61,8 @@ class RewardPool:
         if self._pool is None:
             # spawn: forking a process that holds torch threads (and Ray) is not safe
             self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
+            for fut in [self._pool.submit(_warm) for _ in range(self.workers)]:
+                fut.result()
         return self._pool
 
     def score(self, items: list[tuple[Prompt, str]]) -> tuple[list[float], RewardStats]:
