@@ -71,6 +71,17 @@ def test_build_benchmark_flow_is_disjoint_paired_and_counted(prefect, tmp_path, 
 
     assert main(["benchmark", "build", "--tasks", "nope", "--data-root", str(tmp_path)]) == 2
 
+    # the evaluate flow over Ray on the built benchmark (text mode, one task, level 1)
+    from tests.openai_double import OpenAIDouble, Reply
+
+    with OpenAIDouble(lambda user, attempt: Reply(text="\\boxed{0}")) as double:
+        assert main(["eval", "run", "--base-url", double.base_url, "--model", "double-7b",
+                     "--modes", "text", "--tasks", "trapping_rain_water", "--levels", "1",
+                     "--data-root", str(tmp_path), "--workers", "2"]) == 0
+        assert double.requests == 3 and not ray.is_initialized()
+    _, [(n, modes)] = query(tmp_path, "select count(*), list(distinct mode) from evals where benchmark = 'mini'")
+    assert (n, modes) == (3, ["text"])
+
 
 def test_levels_of_one_task_drawing_the_same_state_are_redrawn():
     shard = ShardInfo(table="instances", path="x", rows=1, bytes=1, sha256="0")
