@@ -336,5 +336,3 @@ def evaluate(config: EvalConfig) -> dict:
             "plots": [str(p) for p in pngs], "reports": [r.model_dump() for r in reports],
             "markdown": text}
 
-
-__all__ = ["EvalConfig", "PRESETS", "ANSWER_SUFFIX", "evaluate", "plan", "run_chunk", "MODES"]

@@ -16,6 +16,7 @@ the same rows, and an imported published file is scored by helix's own verifiers
 
 from __future__ import annotations
 
+import ast
 import base64
 import binascii
 import csv
@@ -301,7 +302,13 @@ def _images(record: dict[str, Any], where: str) -> list[bytes]:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError:
-                raise ExchangeError(f"{where}: image: a list that is not JSON") from None
+                try:  # some TSV writers store the list as a Python literal (single quotes)
+                    value = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    raise ExchangeError(f"{where}: image: a list that is neither JSON nor a "
+                                        "list literal") from None
+                if not isinstance(value, list):
+                    raise ExchangeError(f"{where}: image: expected a list of base64 strings")
         else:
             value = [text]
     out = []

@@ -140,7 +140,8 @@ def test_import_accepts_parquet_and_jsonl_picture_encodings(tmp_path):
     jsonl = tmp_path / "rows.jsonl"
     rows = [record(0), record(1, image=json.dumps([base64.b64encode(png()).decode()] * 2),
                            initial_state=json.dumps({"height": [3, 0, 2, 0, 5]})),
-            {**record(2), "initial_state": {"height": [1, 0, 1]}, "answer": "1", "difficulty": 2}]
+            {**record(2), "initial_state": {"height": [1, 0, 1]}, "answer": "1", "difficulty": 2,
+             "image": str([base64.b64encode(png()).decode()])}]  # a Python list literal
     jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     result = import_benchmark(tmp_path / "root", jsonl, "rows")
     assert result.rows == 3 and result.reference_accepted == {"trapping_rain_water": 3}
