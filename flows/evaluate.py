@@ -21,7 +21,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from flows.eval_report import (MODES, Mode, eval_id, markdown, pair_keys, plots, report,
+from flows.eval_report import (Mode, eval_id, markdown, pair_keys, plots, report,
                                write_eval_rows)
 from flows.progress import Progress
 from generators import registry as generators

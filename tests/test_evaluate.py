@@ -13,11 +13,11 @@ from PIL import Image as PILImage
 from prefect.testing.utilities import prefect_test_harness
 
 from flows.cli import main
-from flows.eval_report import report, score_predictions, table1
+from flows.eval_report import report, score_predictions
 from serg.elaborate import Endpoint
 from serg.prompting import data_url
 from storage.catalog import query
-from storage.exchange import ExchangeError, import_benchmark, load_benchmark, read_instances
+from storage.exchange import ExchangeError, load_benchmark, read_instances
 from tests.openai_double import OpenAIDouble, Reply
 from tests.test_exchange import build_store
 
