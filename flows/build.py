@@ -118,8 +118,12 @@ def present_rows(config: BuildConfig, root: Path) -> set[tuple[str, int, int]]:
     versions = {t: generators.get(t).version for t in config.task_names()}
     con = connect(root)
     try:
+        # a build writes an instance shard and its skeleton-trace shard; an instance whose trace
+        # was lost (killed between the two writes, trace shard quarantined) is built again
         rows = con.execute("""SELECT DISTINCT task, level, index, task_version FROM instances
-                              WHERE split = ? AND global_seed = ?""", [config.split, config.seed]).fetchall()
+                              WHERE split = ? AND global_seed = ? AND id IN
+                              (SELECT instance_id FROM traces WHERE source = 'skeleton')""",
+                           [config.split, config.seed]).fetchall()
     finally:
         con.close()
     return {(t, lv, i) for t, lv, i, v in rows if versions.get(t) == v}
