@@ -41,14 +41,42 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None
         if files:
             source = (f"read_parquet({_quote(root / name)} || '/task=*/level=*/*.parquet', "
                       "union_by_name = true, hive_partitioning = false)")
-            # a rerun or an overlapping rebuild may store an id twice: readers keep one
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM {source} "
-                        "QUALIFY row_number() OVER (PARTITION BY id) = 1")
-        else:
+            try:
+                _create_view(con, name, source)
+            except duckdb.Error:
+                # a damaged shard (truncated, bad footer) must not take every table offline:
+                # serve the readable ones and name the others (`helix check` quarantines them)
+                files = _readable(name, files)
+                if files:
+                    _create_view(con, name, "read_parquet([" + ", ".join(map(_quote, files))
+                                 + "], union_by_name = true, hive_partitioning = false)")
+        if not files:
             empty = pa.Table.from_pylist([], schema=arrow_schema(model))
             con.register(f"_empty_{name}", empty)
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")
     return con
+
+
+def _create_view(con: duckdb.DuckDBPyConnection, name: str, source: str) -> None:
+    # a rerun or an overlapping rebuild may store an id twice: readers keep one
+    con.execute(f"CREATE VIEW {name} AS SELECT * FROM {source} "
+                "QUALIFY row_number() OVER (PARTITION BY id) = 1")
+
+
+def _readable(table: str, files: list[Path]) -> list[Path]:
+    import warnings
+
+    import pyarrow.parquet as pq
+
+    good = []
+    for path in files:
+        try:
+            pq.read_metadata(path)
+            good.append(path)
+        except Exception as error:  # noqa: BLE001 (any damage: skip the file, say which)
+            warnings.warn(f"{table}: skipping unreadable shard {path} ({type(error).__name__}); "
+                          "run `helix check` to quarantine it", RuntimeWarning, stacklevel=3)
+    return good
 
 
 def check_read_only(sql: str) -> None:
