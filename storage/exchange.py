@@ -20,6 +20,7 @@ import ast
 import base64
 import binascii
 import csv
+import io
 import json
 import re
 import sys
@@ -294,7 +295,7 @@ def _images(record: dict[str, Any], where: str) -> list[bytes]:
     value = record.get("images", record.get("image"))
     if value is None or value == "":
         return []
-    if isinstance(value, dict):
+    if isinstance(value, (dict, bytes, bytearray)):
         value = [value]
     if isinstance(value, str):
         text = value.strip()
@@ -311,6 +312,8 @@ def _images(record: dict[str, Any], where: str) -> list[bytes]:
                     raise ExchangeError(f"{where}: image: expected a list of base64 strings")
         else:
             value = [text]
+    if not isinstance(value, (list, tuple)):
+        raise ExchangeError(f"{where}: image: expected pictures, got {type(value).__name__}")
     out = []
     for item in value:
         if isinstance(item, dict):
@@ -323,7 +326,30 @@ def _images(record: dict[str, Any], where: str) -> list[bytes]:
             out.append(_decode_b64(item, where))
         else:
             raise ExchangeError(f"{where}: image: unsupported picture value {type(item).__name__}")
+    for k, picture in enumerate(out):
+        _check_picture(picture, f"{where}: image {k}")
     return out
+
+
+MAX_PICTURE_BYTES = 16 << 20  # published pictures are well under 1 MiB
+MAX_PICTURE_PIXELS = 40_000_000  # a tiny file may declare a huge canvas (decompression bomb)
+
+
+def _check_picture(data: bytes, where: str) -> None:
+    """Every picture, whatever its encoding in the file: PNG or JPEG, bounded size, readable header."""
+    if len(data) > MAX_PICTURE_BYTES:
+        raise ExchangeError(f"{where}: {len(data)} bytes, over the {MAX_PICTURE_BYTES >> 20} MiB limit")
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") and not data.startswith(b"\xff\xd8"):
+        raise ExchangeError(f"{where}: not a PNG or JPEG picture")
+    from PIL import Image as PILImage
+
+    try:
+        with PILImage.open(io.BytesIO(data)) as picture:
+            width, height = picture.size
+    except Exception as error:  # Pillow raises many kinds on damaged headers
+        raise ExchangeError(f"{where}: unreadable picture ({type(error).__name__})") from None
+    if width * height > MAX_PICTURE_PIXELS:
+        raise ExchangeError(f"{where}: {width}x{height} pixels, over the {MAX_PICTURE_PIXELS} limit")
 
 
 def _difficulty(value: Any, where: str) -> int:
