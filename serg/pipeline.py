@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+import uuid
 from pathlib import Path
 from typing import Literal
 
@@ -92,13 +93,15 @@ class SergChunkResult(BaseModel):
 
 def plan(config: SergConfig, root: Path) -> list[SergChunk]:
     """Instances of the selection that have no accepted trace for this model and prompt version
-    and fewer than `samples` recorded tries."""
+    and fewer than `samples` judged tries. A request that got no response (endpoint down,
+    retries spent) does not use up a sample: the next run asks again."""
     con = connect(root)
     try:
         tasks = config.tasks or [r[0] for r in con.execute("SELECT DISTINCT task FROM instances").fetchall()]
         rows = con.execute("""
             WITH tries AS (
-                SELECT instance_id, bool_or(accepted) AS accepted, count(*) AS n FROM traces
+                SELECT instance_id, bool_or(accepted) AS accepted,
+                       count(*) FILTER (WHERE coalesce(error, '') = '') AS n FROM traces
                 WHERE model = ? AND prompt_version = ? AND source = ? AND sampling = ?
                 GROUP BY instance_id)
             SELECT i.task, i.level, i.id FROM instances i LEFT JOIN tries t ON t.instance_id = i.id
@@ -122,8 +125,10 @@ def plan(config: SergConfig, root: Path) -> list[SergChunk]:
 
 
 def run_id(config: SergConfig, chunks: list[SergChunk]) -> str:
+    """Unique per invocation: a rerun over the same instances must add shards, not overwrite the
+    earlier run's (whose failed tries are history, and whose responses are already paid for)."""
     return stable_hash("serg", config.endpoint.model, config.version(), config.sampling.as_json(),
-                       config.samples, [c.ids for c in chunks], digest_size=6)
+                       config.samples, [c.ids for c in chunks], uuid.uuid4().hex, digest_size=6)
 
 
 def _read(root: Path, table: str, task: str, level: int, column: str, values: list[str],

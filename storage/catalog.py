@@ -17,6 +17,9 @@ from storage.shards import table_files
 
 # statements `helix sql` runs; everything else (CREATE, INSERT, COPY, ATTACH, SET, ...) is refused
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
+# which copy of a duplicated id a reader sees: a trace retried after a failure (same id: same
+# instance, model, prompt, sample, sampling) shows its best outcome, never an arbitrary one
+PREFERENCE = {"traces": "accepted DESC, (error = '') DESC, n_chars DESC"}
 
 
 class ReadOnlyError(ValueError):

@@ -105,7 +105,7 @@ def compact(root: Path, *, current_versions: dict[str, int] | None = None, min_f
             if table == "traces" and relative in changed:
                 alive = _ids(root / "instances" / relative)
                 data = data.filter(pc.is_in(data["instance_id"], pa.array(sorted(alive), pa.string())))
-            data = _dedup(data)
+            data = _dedup(data, prefer_best=table == "traces")
             name = hashlib.blake2b("".join(sorted(f.name for f in inputs)).encode(), digest_size=6).hexdigest()
             # the new shard lands before the old ones leave: readers never miss a row
             if data.num_rows:
@@ -141,11 +141,16 @@ def _ids(folder: Path) -> set[str]:
     return {i for f in sorted(folder.glob("*.parquet")) for i in pq.read_table(f, columns=["id"])["id"].to_pylist()}
 
 
-def _dedup(table: pa.Table) -> pa.Table:
+def _dedup(table: pa.Table, prefer_best: bool = False) -> pa.Table:
+    """One row per id. For traces the best outcome wins, as in the catalog's views."""
     ids = table["id"].to_pylist()
+    candidates = range(len(ids))
+    if prefer_best:
+        accepted, errors = table["accepted"].to_pylist(), table["error"].to_pylist()
+        candidates = sorted(candidates, key=lambda i: (not accepted[i], bool(errors[i])))
     first: dict[str, int] = {}
-    for i, id_ in enumerate(ids):
-        first.setdefault(id_, i)
+    for i in candidates:
+        first.setdefault(ids[i], i)
     order = sorted(first.values(), key=lambda i: ids[i])  # deterministic: by id
     return table.take(pa.array(order, type=pa.int64()))
 

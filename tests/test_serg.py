@@ -134,8 +134,9 @@ def test_traces_judged_faults_retried_rerun_served_from_cache(store, tmp_path):
         assert sum(c["accepted"] for c in summary) == expected_accepted
         assert all(c["latency_p50_s"] is not None for c in summary)
 
-        # a rerun plans nothing: every instance has an accepted trace or used its one sample
-        assert plan(config, root) == []
+        # a rerun plans only the requests that got no response; judged samples are used up
+        replanned = [i for c in plan(config, root) for i in c.ids]
+        assert len(replanned) == count["always_503"]
         # traces lost (kept cache): the rerun pays for nothing new, writes the same trace ids
         ids_before = sorted(r[0] for r in query(root, "select id from traces where source='elaborated'")[1])
         shutil.rmtree(root / "traces")
@@ -259,3 +260,29 @@ def test_api_key_never_written(store, tmp_path, monkeypatch):
     for path in root.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_a_failure_retried_later_reads_as_its_success(store, tmp_path):
+    """Same trace id (same instance, model, prompt, sample, sampling) for the failed try and its
+    later success: readers and compaction must keep the success."""
+    from storage.maintenance import compact, writer_lock
+
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+    down = True
+
+    def flaky(user, attempt):
+        return Reply(kind="status", status=503) if down else Reply(text=elaboration(skeleton_answer(user)))
+
+    with OpenAIDouble(flaky) as double:
+        config = SergConfig(endpoint=endpoint(double.base_url, max_retries=0), data_root=str(root),
+                            tasks=["trapping_rain_water"], levels=[1], samples=2)
+        run_all(config, root)  # both samples fail
+        down = False
+        run_all(config, root)  # sample 0 is asked again and accepted
+    _, rows = query(root, "select sample, accepted, error = '' from traces where source = 'elaborated' order by all")
+    assert rows == [(0, True, True)] * 4 + [(1, False, False)] * 4
+    with writer_lock(root):
+        compact(root, min_files=1)
+    _, after = query(root, "select sample, accepted, error = '' from traces where source = 'elaborated' order by all")
+    assert after == rows
