@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import random
 import statistics
 from functools import lru_cache
@@ -62,7 +63,13 @@ class TaskChecklist:
         assert task.category in ("algorithms", "graphs", "puzzles", "games")
         path = ROOT / "verifiers" / task.category / f"{self.task}.py"
         assert path.exists(), "verifier module must mirror the generator module"
-        assert "generators" not in path.read_text(), "the verifier must not import the generator"
+        imports = re.findall(r"^\s*(?:from|import)\s+([\w.]+)", path.read_text(), re.MULTILINE)
+        helpers = [ROOT / "verifiers" / task.category / f"{m.rsplit('.', 1)[-1]}.py"
+                   for m in imports if m.startswith(f"verifiers.{task.category}._")]
+        imports += [m for h in helpers if h.exists()
+                    for m in re.findall(r"^\s*(?:from|import)\s+([\w.]+)", h.read_text(), re.MULTILINE)]
+        assert not [m for m in imports if m.split(".")[0] == "generators"], \
+            "the verifier (and its private helpers) must not import the generator"
 
     def test_same_seed_is_byte_identical(self):
         task = generators.get(self.task)
