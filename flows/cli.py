@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -380,6 +381,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # helix sends nothing home: no Prefect analytics, no Ray usage stats (and no network noise)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         args = parser().parse_args(argv)
         if getattr(args, "per_level", 1) is not None and getattr(args, "per_level", 1) < 1:
