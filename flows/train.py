@@ -112,8 +112,8 @@ def ensure_instances(cfg: TrainConfig) -> int:
 
     root = resolve_root(cfg.data.data_root)
     _, rows = query(root, f"select count(*) from instances where split = '{cfg.data.split}'")
-    if rows[0][0] or not cfg.data.ensure_per_level or not cfg.data.tasks:
-        return 0
+    if rows[0][0] or not cfg.data.ensure_per_level or not cfg.data.tasks or cfg.data.release:
+        return 0  # a release is frozen: nothing is ever added to it
     build = BuildConfig(tasks=cfg.data.tasks, levels=cfg.data.levels, per_level=cfg.data.ensure_per_level,
                         split=cfg.data.split, seed=cfg.seed, data_root=str(root),
                         chunk_size=cfg.data.ensure_per_level)

@@ -130,3 +130,17 @@ def test_serve_needs_an_api_url(monkeypatch, capsys):
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     assert main(["serve", "--cron", "not a cron"]) == 2
     assert "schedule" in capsys.readouterr().err
+
+
+def test_training_data_can_pin_a_release(tmp_path):
+    from training.config import DataConfig
+    from training.data import load_store_prompts
+
+    build(tmp_path, BuildConfig(tasks=TASKS, levels=[1], per_level=3, chunk_size=1, data_root=str(tmp_path)))
+    with writer_lock(tmp_path):
+        create_release(tmp_path, "train-v1")
+    build(tmp_path, BuildConfig(tasks=TASKS, levels=[1], per_level=5, chunk_size=1, data_root=str(tmp_path)))
+    latest = load_store_prompts(DataConfig(data_root=str(tmp_path), tasks=TASKS, levels=[1]))
+    pinned = load_store_prompts(DataConfig(data_root=str(tmp_path), tasks=TASKS, levels=[1], release="train-v1"))
+    assert (len(latest), len(pinned)) == (10, 6)
+    assert {p.id for p in pinned} < {p.id for p in latest}

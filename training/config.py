@@ -51,9 +51,11 @@ class ExternalDataset(_Strict):
 
 class DataConfig(_Strict):
     data_root: str = "data"
+    release: str | None = Field(None, description="read this frozen release (`helix release create`) "
+                                "instead of the latest shards: a training run pins its dataset")
     tasks: list[str] = Field(default_factory=list, description="empty = every task in the store")
     levels: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
-    split: str = "train"
+    split: Literal["train", "val", "benchmark"] = "train"
     variant: Literal["text"] = Field("text", description="only the text-only variant is wired up")
     expert_sources: list[Literal["elaborated", "skeleton", "direct"]] = Field(
         default_factory=lambda: ["elaborated", "skeleton"], description="preference order")

@@ -57,7 +57,7 @@ def load_store_prompts(cfg: DataConfig) -> list[Prompt]:
     from storage.shards import resolve_root
 
     sources = list(cfg.expert_sources)
-    con = connect(resolve_root(cfg.data_root))
+    con = connect(resolve_root(cfg.data_root), release=cfg.release)
     try:
         cur = con.execute(_STORE_SQL, [sources, sources, cfg.split, cfg.levels, cfg.tasks, cfg.tasks])
         cols = [d[0] for d in cur.description]
