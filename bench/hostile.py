@@ -10,8 +10,9 @@ tags), and wrong-typed JSON. tests/test_hostile.py drives the same function with
 
 For each task it generates a few instances at the level, draws `--per-task` responses, judges each
 with `verify` (extraction + check) and, for half of them, the bare answer with `verify_answer`
-(families in turn; `huge` only 1 in 100, at 10 KB, 100 KB or 1 MB), and counts verdicts by status. `verifier_error` is an exception the verifier raised (caught by the
-registry's never-raise wrapper): the goal is zero. It records the slowest verdict and the time of
+(families in turn; `huge` only 1 in 100, at 10 KB, 100 KB or 1 MB), and counts verdicts by
+status. `verifier_error` is an exception the verifier raised (caught by the registry's never-raise
+wrapper): the goal is zero. It records the slowest verdict and the time of
 a 1 MB answer. Results: `--out` JSON, and a Markdown table on stdout.
 """
 

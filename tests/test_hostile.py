@@ -182,7 +182,8 @@ def test_helix_sql_refuses_writes(tmp_path, capsys, sql):
     out, db, folder = tmp_path / "out.csv", tmp_path / "x.duckdb", tmp_path / "export"
     statement = sql.format(out=out, db=db, dir=folder)
     assert main(["sql", statement, "--data-root", str(tmp_path / "root")]) == 2
-    assert "read-only" in capsys.readouterr().err or True  # parse errors are refused as well
+    err = capsys.readouterr().err
+    assert "read-only" in err or "cannot parse" in err, err
     assert not out.exists() and not db.exists() and not folder.exists()
 
 
