@@ -3,8 +3,9 @@
 Black cells carry sums: the number in the upper-right triangle is the sum of the white run to its
 right, the one in the lower-left triangle the sum of the run below it. Fill every white cell with
 1-9, no digit twice in a run. Generation draws a layout (first row and column black, every white
-run at least two long), fills it at random, takes the run sums as clues and keeps the draw only if
-the solution is unique. The solver narrows each cell to the digits of the digit sets that can
+run at least two long), fills it at random, re-draws digits until no four cells admit a
+sum-keeping swap, takes the run sums as clues and proves the solution unique with a bit-mask
+counting search (re-drawing cells where a second solution differs). The solver narrows each cell to the digits of the digit sets that can
 still make its runs' sums, places singles, and guesses when that stalls.
 """
 
@@ -31,6 +32,7 @@ LEVELS = {
     5: (7, 0.3, 30),
 }
 COUNT_BUDGET = 2000  # guesses per uniqueness proof
+REDRAWS = 3  # cells re-drawn per failed proof
 
 
 class State(BaseModel):
@@ -77,6 +79,100 @@ def runs_of(layout: list[str]) -> list[tuple[str, tuple[int, int], list[tuple[in
                 if cells:
                     runs.append((way, (r, c), cells))
     return runs
+
+
+@lru_cache(maxsize=1 << 17)
+def _settle_run(length: int, total: int, cands: tuple[int, ...]) -> tuple[int, ...] | None:
+    """One run's cells narrowed to the digits of the sets that still fit, with placed digits
+    struck from the other cells (to a fixed point); None when nothing fits. Cached: the same
+    run pattern comes back at every node of the counting search."""
+    cs = list(cands)
+    while True:
+        fits = [m for m in combos(length, total) if all(c & m for c in cs)]
+        if not fits:
+            return None
+        union = 0
+        for m in fits:
+            union |= m
+        placed = 0
+        for c in cs:
+            if c & (c - 1) == 0:
+                if placed & c:
+                    return None
+                placed |= c
+        new = [c & union if c & (c - 1) == 0 else c & union & ~placed for c in cs]
+        if 0 in new:
+            return None
+        if new == cs:
+            return tuple(cs)
+        cs = new
+
+
+class _Counter:
+    """The uniqueness proof: run-set propagation plus guessing, on bare bit masks (no trace).
+    A cell is placed when one bit is left."""
+
+    def __init__(self, runs: list[tuple[list[int], int]], cells: int):
+        self.runs = runs
+        self.cell_runs: list[list[int]] = [[] for _ in range(cells)]
+        for k, (ids, _) in enumerate(runs):
+            for i in ids:
+                self.cell_runs[i].append(k)
+        self.nodes = 0
+        self.solutions: list[list[int]] = []
+
+    def propagate(self, cand: list[int], queue: list[int]) -> bool:
+        runs, cell_runs = self.runs, self.cell_runs
+        queued = [False] * len(runs)
+        for k in queue:
+            queued[k] = True
+        while queue:
+            k = queue.pop()
+            queued[k] = False
+            ids, total = runs[k]
+            new = _settle_run(len(ids), total, tuple([cand[i] for i in ids]))
+            if new is None:
+                return False
+            for i, m in zip(ids, new):
+                if cand[i] != m:
+                    cand[i] = m
+                    for j in cell_runs[i]:
+                        if j != k and not queued[j]:
+                            queued[j] = True
+                            queue.append(j)
+        return True
+
+    def count(self, limit: int, budget: int) -> int:
+        """Solutions up to `limit`; raises OverBudget past `budget` guesses."""
+        cand = [0b1111111110] * len(self.cell_runs)
+        self.solutions = []
+        self._descend(cand, list(range(len(self.runs))), limit, budget)
+        return len(self.solutions)
+
+    def _descend(self, cand: list[int], queue: list[int], limit: int, budget: int) -> bool:
+        if not self.propagate(cand, queue):
+            return False
+        best, size = -1, 10
+        for i, m in enumerate(cand):
+            if m & (m - 1):
+                b = m.bit_count()
+                if b < size:
+                    best, size = i, b
+        if best < 0:
+            self.solutions.append([m.bit_length() - 1 for m in cand])
+            return len(self.solutions) >= limit
+        m = cand[best]
+        while m:
+            bit = m & -m
+            m ^= bit
+            self.nodes += 1
+            if self.nodes > budget:
+                raise OverBudget
+            trial = list(cand)
+            trial[best] = bit
+            if self._descend(trial, list(self.cell_runs[best]), limit, budget):
+                return True
+        return False
 
 
 class _Kakuro(GuessSearch):
@@ -215,23 +311,127 @@ def _stretch(white: list[list[bool]], r: int, c: int, dr: int, dc: int):
         r, c = r + dr, c + dc
 
 
-def _clues(layout: list[str], runs, value: dict[tuple[int, int], int]) -> State:
-    n = len(layout)
-    right = [[0] * n for _ in range(n)]
-    down = [[0] * n for _ in range(n)]
-    for way, (r, c), cells in runs:
-        (right if way == "across" else down)[r][c] = sum(value[rc] for rc in cells)
-    return State(layout=layout, right=right, down=down)
+class _Board:
+    """A layout's cells (reading order), runs, and the rectangles that admit a sum-keeping swap.
+
+    Four white cells a b / c d where a, b share an across run, c, d another, a, c a down run and
+    b, d another: adding k to a and d and taking it from b and c keeps every sum, so a fill where
+    some k keeps the digits 1-9 and distinct in all four runs has a second solution. Closing those
+    before the uniqueness proof saves most of the proofs that would fail."""
+
+    def __init__(self, layout: list[str]):
+        self.layout = layout
+        self.cells = [(r, c) for r, row in enumerate(layout) for c, ch in enumerate(row) if ch == "."]
+        index = {rc: i for i, rc in enumerate(self.cells)}
+        self.runs = [(way, clue, [index[rc] for rc in cells]) for way, clue, cells in runs_of(layout)]
+        across, down = [0] * len(self.cells), [0] * len(self.cells)
+        self.peers: list[list[int]] = [[] for _ in self.cells]
+        for k, (way, _, ids) in enumerate(self.runs):
+            for i in ids:
+                (across if way == "across" else down)[i] = k
+                self.peers[i].extend(j for j in ids if j != i)
+        self.cell_runs = [(across[i], down[i]) for i in range(len(self.cells))]
+        self.rects: list[tuple[int, int, int, int]] = []
+        for a in range(len(self.cells)):
+            for b in self.runs[across[a]][2]:
+                if b <= a:
+                    continue
+                for c in self.runs[down[a]][2]:
+                    if c <= a:
+                        continue
+                    d = index.get((self.cells[c][0], self.cells[b][1]))
+                    if d is not None and across[d] == across[c] and down[d] == down[b]:
+                        self.rects.append((a, b, c, d))
+        self.cell_rects: list[list[int]] = [[] for _ in self.cells]
+        for k, rect in enumerate(self.rects):
+            for i in rect:
+                self.cell_rects[i].append(k)
+
+    def totals(self, vals: list[int]) -> list[int]:
+        return [sum(vals[i] for i in ids) for _, _, ids in self.runs]
+
+    def masks(self, vals: list[int]) -> list[int]:
+        """Per run, the bit mask of its digits."""
+        out = []
+        for _, _, ids in self.runs:
+            mask = 0
+            for i in ids:
+                mask |= 1 << vals[i]
+            out.append(mask)
+        return out
+
+    def swappable(self, rect: tuple[int, int, int, int], vals: list[int], masks: list[int]) -> bool:
+        a, b, c, d = rect
+        va, vb, vc, vd = vals[a], vals[b], vals[c], vals[d]
+        # the runs' other digits (digits are distinct within a run, so clearing bits is exact)
+        top = masks[self.cell_runs[a][0]] & ~(1 << va | 1 << vb)
+        bottom = masks[self.cell_runs[c][0]] & ~(1 << vc | 1 << vd)
+        left = masks[self.cell_runs[a][1]] & ~(1 << va | 1 << vc)
+        right = masks[self.cell_runs[b][1]] & ~(1 << vb | 1 << vd)
+        for k in range(max(1 - va, vb - 9, vc - 9, 1 - vd), min(9 - va, vb - 1, vc - 1, 9 - vd) + 1):
+            if k and not ((1 << va + k) & (top | left) or (1 << vb - k) & (top | right)
+                          or (1 << vc - k) & (bottom | left) or (1 << vd + k) & (bottom | right)):
+                return True
+        return False
+
+    def ambiguity(self, vals: list[int], i: int, d: int) -> int:
+        """How many digit sets the two runs through cell i would allow if it held d."""
+        score = 1
+        for run in self.cell_runs[i]:
+            ids = self.runs[run][2]
+            score *= len(combos(len(ids), sum(vals[j] for j in ids) - vals[i] + d))
+        return score
+
+    def redraw(self, rng: random.Random, vals: list[int], cells: list[int],
+               score) -> bool:
+        """Give one of `cells` another digit (distinct in its runs): the change with the lowest
+        `score(i, d)`, ties broken at random. False when no cell can change."""
+        best = None
+        for i in cells:
+            old, taken = vals[i], {vals[p] for p in self.peers[i]}
+            for d in range(1, 10):
+                if d != old and d not in taken:
+                    vals[i] = d
+                    key = (score(i, d), rng.random())
+                    vals[i] = old
+                    if best is None or key < best[0]:
+                        best = (key, i, d)
+        if best is None:
+            return False
+        vals[best[1]] = best[2]
+        return True
+
+    def close_swaps(self, rng: random.Random, vals: list[int], limit: int) -> bool:
+        """Re-draw digits of open rectangles until none is open (at most `limit` changes)."""
+        def still_open(i: int, d: int) -> tuple[int, int]:
+            trial = list(masks)  # vals[i] already holds d here; masks still have the old digit
+            for run in self.cell_runs[i]:
+                trial[run] = masks[run] & ~(1 << held[i]) | 1 << d
+            return (sum(self.swappable(self.rects[k], vals, trial) for k in self.cell_rects[i]),
+                    self.ambiguity(vals, i, d))
+
+        for _ in range(limit + 1):
+            masks, held = self.masks(vals), list(vals)
+            open_rects = [rect for rect in self.rects if self.swappable(rect, vals, masks)]
+            if not open_rects:
+                return True
+            if not self.redraw(rng, vals, list(rng.choice(open_rects)), still_open):
+                return False
+        return False
+
+    def state(self, vals: list[int]) -> State:
+        n = len(self.layout)
+        right = [[0] * n for _ in range(n)]
+        down = [[0] * n for _ in range(n)]
+        for (way, (r, c), _), total in zip(self.runs, self.totals(vals)):
+            (right if way == "across" else down)[r][c] = total
+        return State(layout=self.layout, right=right, down=down)
 
 
-def _ambiguity(runs, value: dict[tuple[int, int], int], rc: tuple[int, int], d: int) -> int:
-    """How many digit sets the runs through `rc` would allow if it held `d`."""
-    score = 1
-    for _, _, cells in runs:
-        if rc in cells:
-            total = sum(value[x] for x in cells) - value[rc] + d
-            score *= len(combos(len(cells), total))
-    return score
+def _counter(state: State) -> _Counter:
+    board = _Board(state.layout)
+    totals = [state.right[r][c] if way == "across" else state.down[r][c] for way, (r, c), _ in board.runs]
+    return _Counter([(ids, t) for (_, _, ids), t in zip(board.runs, totals)], len(board.cells))
 
 
 def _fill(rng: random.Random, layout: list[str]) -> dict[tuple[int, int], int] | None:
@@ -268,7 +468,7 @@ class Kakuro(Task[State]):
     name = "kakuro"
     category = "puzzles"
     official_name = "kakuro"
-    version = 2  # grey pictures (palette PNG), solver reuses the proof
+    version = 3  # fills close sum-keeping swaps before a bit-mask uniqueness proof
     levels = LEVELS
     unique = True
     rules = ("Fill every white cell with a digit 1-9. A black cell may hold clues: the number "
@@ -287,28 +487,35 @@ class Kakuro(Task[State]):
         value = _fill(rng, layout)
         if value is None:
             raise Rejected("fill failed")
-        runs = runs_of(layout)
-        cells = sorted(value)
-        peers = {rc: {x for _, _, run in runs if rc in run for x in run} - {rc} for rc in cells}
+        board = _Board(layout)
+        vals = [value[rc] for rc in board.cells]
         for _ in range(repairs):
-            state = _clues(layout, runs, value)
-            solver = _Kakuro(state, record=False)
+            if not board.close_swaps(rng, vals, 4 * len(vals)):
+                raise Rejected("a sum-keeping swap stays open")
+            state = board.state(vals)
+            counter = _counter(state)
             try:
-                if solver.count(2, COUNT_BUDGET) == 1:
+                if counter.count(2, COUNT_BUDGET) == 1:
                     state._count = 1
                     return state
             except OverBudget:
                 raise Rejected("uniqueness not proved within budget") from None
             # a second solution exists: re-draw a cell where the two differ, to the digit that
-            # leaves its two runs' sums with the fewest digit sets (extreme sums pin digits down)
-            differ = sorted({rc for found in solver.solutions
-                             for rc, v in zip(solver.cells, found[1]) if v != value[rc]})
-            rc = rng.choice(differ)
-            taken = {value[p] for p in peers[rc]}
-            options = [d for d in range(1, 10) if d != value[rc] and d not in taken]
-            if not options:
-                continue
-            value[rc] = min(options, key=lambda d: (_ambiguity(runs, value, rc, d), rng.random()))
+            # most narrows its two runs' digit sets (extreme sums pin digits down)
+            # (one change per run touched, so that one round can break several swap cycles)
+            differ = sorted({i for found in counter.solutions for i, v in enumerate(found) if v != vals[i]})
+            narrowing = lambda i, d: board.ambiguity(vals, i, d) / board.ambiguity(vals, i, vals[i])
+            changed = 0
+            while differ and changed < REDRAWS:
+                before = list(vals)
+                if not board.redraw(rng, vals, differ, narrowing):
+                    break
+                i = next(k for k in differ if vals[k] != before[k])
+                touched = set(board.cell_runs[i])
+                differ = [k for k in differ if not touched & set(board.cell_runs[k])]
+                changed += 1
+            if not changed:
+                break
         raise Rejected("no fill with a unique solution")
 
     def solve(self, state: State) -> Solution:
@@ -324,7 +531,7 @@ class Kakuro(Task[State]):
         count = state._count
         if count is None:
             try:
-                count = _Kakuro(state, record=False).count(2, COUNT_BUDGET)
+                count = _counter(state).count(2, COUNT_BUDGET)
             except OverBudget:
                 raise Rejected("uniqueness not proved within budget") from None
         answer = " ".join(f"({r},{c}):{v}" for (r, c), v in zip(solver.cells, solver.value))
