@@ -61,9 +61,10 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None
 
 
 def _create_view(con: duckdb.DuckDBPyConnection, name: str, source: str) -> None:
-    # a rerun or an overlapping rebuild may store an id twice: readers keep one
+    # a rerun or an overlapping rebuild may store an id twice: readers keep one (the best)
+    order = f" ORDER BY {PREFERENCE[name]}" if name in PREFERENCE else ""
     con.execute(f"CREATE VIEW {name} AS SELECT * FROM {source} "
-                "QUALIFY row_number() OVER (PARTITION BY id) = 1")
+                f"QUALIFY row_number() OVER (PARTITION BY id{order}) = 1")
 
 
 def _readable(table: str, files: list[Path]) -> list[Path]:
