@@ -14,33 +14,38 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from PIL import Image, ImageDraw
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import text_center, to_png
 
-# level: (addends, addend length, result length, distinct letters)
+# level: (addends, addend length, result length, distinct letters, most tries of the proof)
 # Unique solutions need few letters for the constraints (one equation) to pin them all down; the
-# letter count rises with the level so that the search (and so the effort) grows with it.
+# letter count rises with the level so that the search (and so the effort) grows with it. The
+# try cap drops the rare draws whose proof runs to ten thousand tries and more (it bounds the
+# time an instance takes; the cap rises with the level, and so does the mean effort).
 LEVELS = {
-    1: (2, 3, 4, 4),
-    2: (2, 4, 5, 5),
-    3: (3, 3, 4, 5),
-    4: (3, 4, 5, 6),
-    5: (3, 5, 6, 7),
+    1: (2, 3, 4, 4, 400),
+    2: (2, 4, 5, 5, 700),
+    3: (3, 3, 4, 5, 1200),
+    4: (3, 4, 5, 6, 2000),
+    5: (3, 5, 6, 7, 2500),
 }
 MAX_DRAWS = 200  # number draws per attempt before giving the attempt up
 
 
 class State(BaseModel):
     equation: str
+    # the generator's uniqueness proof (solution count and tries): `solve` need not redo it
+    _count: "_Count | None" = PrivateAttr(default=None)
 
 
 class CryptoMath(Task[State]):
     name = "crypto_math"
     category = "algorithms"
     official_name = "CryptoMath"
+    version = 2  # uniqueness proved while drawing, proofs capped in tries, grouped steps
     levels = LEVELS
     unique = True
     rules = ("In the addition below every letter stands for one digit 0-9: the same letter is "
@@ -50,7 +55,7 @@ class CryptoMath(Task[State]):
                      '(A=1, B=6, ... is also accepted)')
 
     def generate(self, rng: random.Random, level: int) -> State:
-        count, length, result_length, letters = self.params(level)
+        count, length, result_length, letters, cap = self.params(level)
         for _ in range(MAX_DRAWS):
             # addend digits come from a small pool so that few distinct digits appear at all
             pool = rng.sample(range(10), letters - rng.randint(0, 1))
@@ -59,22 +64,23 @@ class CryptoMath(Task[State]):
                      for _ in range(count)]
             total = sum(terms)
             digits = set("".join(map(str, terms + [total])))
-            if len(str(total)) == result_length and len(digits) == letters:
-                break
-        else:
-            raise Rejected("no draw with the required lengths and letter count")
-        names = list("ABCDEFGHIJ"[:letters])
-        rng.shuffle(names)
-        code = dict(zip(sorted(digits), names))
-
-        def spell(n: int) -> str:
-            return "".join(code[d] for d in str(n))
-
-        return State(equation="+".join(spell(t) for t in terms) + "=" + spell(total))
+            if len(str(total)) != result_length or len(digits) != letters:
+                continue
+            names = list("ABCDEFGHIJ"[:letters])
+            rng.shuffle(names)
+            code = dict(zip(sorted(digits), names))
+            spell = lambda n: "".join(code[d] for d in str(n))
+            state = State(equation="+".join(spell(t) for t in terms) + "=" + spell(total))
+            # prove uniqueness here: a failed draw costs one counting pass, not a whole attempt
+            proof = _count(*_split(state.equation), budget=cap)
+            if proof.solutions == 1 and proof.nodes <= cap:
+                state._count = proof
+                return state
+        raise Rejected("no unique draw with the required lengths and letter count")
 
     def solve(self, state: State) -> Solution:
         terms, result = _split(state.equation)
-        count = _count(terms, result)
+        count = state._count or _count(terms, result)
         if count.solutions != 1:
             raise Rejected("not unique" if count.solutions else "no solution")
         search = _Search(terms, result, record=True)
@@ -85,7 +91,7 @@ class CryptoMath(Task[State]):
                       "try digits for the unknown addend letters, which fixes the column's sum "
                       "digit and the carry into the next column.",
                       anchor="\n".join(_layout(terms, result)))]
-        steps += [Step(kind=k, text=t, anchor=a) for k, t, a in search.events]
+        steps += _grouped(search.events)
         steps.append(Step(kind="check", text=f"I continued the search through every remaining "
                           f"branch ({count.nodes - search.nodes} more tries): no second "
                           "assignment works, so the solution is unique."))
@@ -156,10 +162,11 @@ class _Count:
     nodes: int      # tries, counted exactly as _Search counts them
 
 
-def _count(terms: list[str], result: str) -> _Count:
+def _count(terms: list[str], result: str, budget: int = 10**9) -> _Count:
     """The counting pass of `_Search` (same order, same pruning, so the same tries), compiled:
     letters are numbered and each column's work is planned ahead, since which letters are known
-    at a column does not depend on the branch. Only the count and the tries are kept."""
+    at a column does not depend on the branch. Only the count and the tries are kept. Past
+    `budget` tries it stops early (nodes then exceed the budget)."""
     letters = sorted(set("".join(terms) + result))
     number = {ch: i for i, ch in enumerate(letters)}
     lead = {w[0] for w in terms + [result] if len(w) > 1}
@@ -223,11 +230,50 @@ def _count(terms: list[str], result: str) -> _Count:
             value[letter], used[d] = d, True
             branch(c, free, i + 1, r, r_new, r_lead, fits, total + times * d)
             used[d] = False
-            if solutions >= 2:
+            if solutions >= 2 or nodes > budget:
                 return
 
     column(0, 0)
     return _Count(solutions=min(solutions, 2), nodes=nodes)
+
+
+Event = tuple[str, int, str, "dict[str, int] | None"]  # kind, column, text, assignment
+
+
+def _grouped(events: list[Event]) -> list[Step]:
+    """The search as lines of attack: a stretch of events that moves left column by column (or
+    stays in one) is cut where the search steps back to a column further right. Each stretch
+    gives a `try` step (its guesses and the sums they force; `deduce` when it guessed nothing)
+    and a step for the dead end or backtrack that closed it; texts list every event in order,
+    anchors show the last assignment reached. Thousands of one-line steps become a few hundred
+    readable ones; the search they describe is unchanged."""
+    steps: list[Step] = []
+    stretch: list[Event] = []
+    for k, event in enumerate(events):
+        stretch.append(event)
+        if k + 1 < len(events) and events[k + 1][1] >= event[1]:
+            continue
+        cut = len(stretch)
+        while cut and stretch[cut - 1][0] in ("dead_end", "backtrack"):
+            cut -= 1
+        for part in (stretch[:cut], stretch[cut:]):
+            if part:
+                steps.append(_step(part))
+        stretch = []
+    return steps
+
+
+def _step(part: list[Event]) -> Step:
+    kinds = {kind for kind, _, _, _ in part}
+    kind = part[-1][0] if kinds & {"dead_end", "backtrack", "check"} else (
+        "try" if "try" in kinds else "deduce")
+    texts, last = [], -1
+    for _, column, text, _ in part:
+        texts.append(f"column {column}: {text}" if column != last else text)
+        last = column
+    snapshot = next((a for _, _, _, a in reversed(part) if a is not None), None)
+    shown = " ".join(f"{ch}={snapshot[ch]}" for ch in sorted(snapshot)) if snapshot else None
+    return Step(kind=kind, text="; ".join(texts), anchor=shown)
 
 
 class _Search:
@@ -249,25 +295,25 @@ class _Search:
         # cost more than the search itself and most draws are rejected as not unique
         self.record = record
         self.cap = 1 if record else 2  # the recording pass stops at the first solution
-        self.events: list[tuple[str, str, str | None]] = []
+        self.events: list[tuple[str, int, str, dict[str, int] | None]] = []
 
-    def _note(self, kind: str, text: str, anchor: str | None = None) -> None:
-        self.events.append((kind, text, anchor))
+    def _note(self, kind: str, column: int, text: str, anchor: dict[str, int] | None = None) -> None:
+        self.events.append((kind, column, text, anchor))
 
-    def _assignment(self) -> str:
-        return " ".join(f"{k}={self.value[k]}" for k in sorted(self.value))
+    def _assignment(self) -> dict[str, int]:
+        return dict(self.value)  # a snapshot; spelled out only where a grouped step shows it
 
     def column(self, c: int, carry: int) -> None:
         if c == len(self.columns):
             if carry:
                 if self.record and not self.solutions:
-                    self._note("dead_end", f"a carry of {carry} is left over past the last column")
+                    self._note("dead_end", c, f"a carry of {carry} is left over past the last column")
                 return
             self.solutions += 1
             if self.solutions == 1:
                 self.first = dict(self.value)
                 if self.record:
-                    self._note("check", "every column holds and no carry is left: a solution",
+                    self._note("check", c, "every column holds and no carry is left: a solution",
                                self._assignment())
             return
         addends, r = self.columns[c]
@@ -296,7 +342,7 @@ class _Search:
             self.nodes += 1
             self.value[letter], self.used[d] = d, True
             if self.record and not self.solutions:
-                self._note("try", f"column {c}: try {letter} = {d}")
+                self._note("try", c, f"try {letter} = {d}")
             self._branch(c, free, i + 1, r, total + times * d)
             del self.value[letter]
             self.used[d] = False
@@ -304,32 +350,32 @@ class _Search:
                 return
         if self.record and not self.solutions:
             if tried:
-                self._note("backtrack", f"column {c}: every digit for {letter} tried; undo it")
+                self._note("backtrack", c, f"every digit for {letter} tried; undo it")
             else:
-                self._note("dead_end", f"column {c}: no free digit fits {letter}")
+                self._note("dead_end", c, f"no free digit fits {letter}")
 
     def _close(self, c: int, r: str, total: int) -> None:
         """All addends of column c are known: the sum digit and the carry follow."""
         digit, carry = total % 10, total // 10
-        sum_text = f"column {c}: sum {total} gives digit {digit}, carry {carry}" if self.record else ""
+        sum_text = f"sum {total} gives digit {digit}, carry {carry}" if self.record else ""
         if r in self.value:
             if self.value[r] != digit:
                 if self.record and not self.solutions:
-                    self._note("dead_end", f"{sum_text}, but {r} = {self.value[r]}")
+                    self._note("dead_end", c, f"{sum_text}, but {r} = {self.value[r]}")
                 return
             if self.record and not self.solutions:
-                self._note("deduce", f"{sum_text}, and {r} = {digit} holds", self._assignment())
+                self._note("deduce", c, f"{sum_text}, and {r} = {digit} holds", self._assignment())
             self.column(c + 1, carry)
             return
         if self.used[digit] or (digit == 0 and r in self.lead):
             if self.record and not self.solutions:
                 why = f"{digit} is already taken" if self.used[digit] else "a leading 0"
-                self._note("dead_end", f"{sum_text}, so {r} = {digit}: {why}")
+                self._note("dead_end", c, f"{sum_text}, so {r} = {digit}: {why}")
             return
         self.nodes += 1
         self.value[r], self.used[digit] = digit, True
         if self.record and not self.solutions:
-            self._note("deduce", f"{sum_text}, so {r} = {digit}", self._assignment())
+            self._note("deduce", c, f"{sum_text}, so {r} = {digit}", self._assignment())
         self.column(c + 1, carry)
         del self.value[r]
         self.used[digit] = False
