@@ -14,6 +14,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.dataset import start_ray
+from flows.fanout import run_bounded
 from flows.progress import Progress
 from serg.pipeline import (SergChunk, SergChunkResult, SergConfig, length_plot, plan, run_chunk,
                            run_id, summarize)
@@ -23,23 +24,10 @@ from storage.shards import ensure_writable, resolve_root, write_manifest
 @task(name="serg-chunks", cache_policy=NO_CACHE)
 def run_chunks(chunks: list[SergChunk], config: SergConfig, run: str, root: str,
                progress: Progress | None = None) -> list[SergChunkResult]:
-    import ray
-
     slots = max(1, min(config.workers, len(chunks)))
     in_flight = max(1, config.endpoint.max_in_flight // slots)
-    remote = ray.remote(max_retries=2)(run_chunk)
-    queue, pending, results = list(chunks), {}, []
-    while queue or pending:
-        while queue and len(pending) < slots:
-            chunk = queue.pop(0)
-            pending[remote.remote(chunk, config, run, Path(root), in_flight)] = chunk
-        done, _ = ray.wait(list(pending), num_returns=1)
-        for ref in done:
-            chunk = pending.pop(ref)
-            results.append(ray.get(ref))
-            if progress:
-                progress.advance(len(chunk.ids))
-    return results
+    return run_bounded(run_chunk, chunks, config, run, Path(root), in_flight, slots=slots,
+                       progress=progress, count=lambda c: len(c.ids))
 
 
 @flow(name="serg", log_prints=True)

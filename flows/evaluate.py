@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flows.eval_report import (Mode, eval_id, markdown, pair_keys, plots, report,
                                write_eval_rows)
+from flows.fanout import run_bounded
 from flows.progress import Progress
 from generators import registry as generators
 from generators.base import LEVELS, stable_hash
@@ -264,22 +265,9 @@ def run_chunks(chunks: list[EvalChunk], config: EvalConfig, benchmark: str, run:
             if progress:
                 progress.advance(len(chunk.items))
         return results
-    import ray
-
     in_flight = max(1, config.endpoint.max_in_flight // slots)
-    remote = ray.remote(max_retries=2)(run_chunk)
-    queue, pending, results = list(chunks), {}, []
-    while queue or pending:
-        while queue and len(pending) < slots:
-            chunk = queue.pop(0)
-            pending[remote.remote(chunk, config, benchmark, run, Path(root), in_flight)] = chunk
-        done, _ = ray.wait(list(pending), num_returns=1)
-        for ref in done:
-            chunk = pending.pop(ref)
-            results.append(ray.get(ref))
-            if progress:
-                progress.advance(len(chunk.items))
-    return results
+    return run_bounded(run_chunk, chunks, config, benchmark, run, Path(root), in_flight, slots=slots,
+                       progress=progress, count=lambda c: len(c.items))
 
 
 @flow(name="evaluate", log_prints=True)
