@@ -125,13 +125,13 @@ class Sampler(threading.Thread):
 
 
 def run_build(root: Path, per_level: int, workers: int, chunk_size: int, seed: int,
-              tasks: list[str] | None = None) -> dict:
+              tasks: list[str] | None = None, levels: list[int] | None = None) -> dict:
     from prefect.testing.utilities import prefect_test_harness  # noqa: F401 (import cost outside timing)
 
     from flows.build import BuildConfig
     from flows.dataset import build_dataset
 
-    config = BuildConfig(tasks=tasks or [], levels=[1, 2, 3, 4, 5], per_level=per_level,
+    config = BuildConfig(tasks=tasks or [], levels=levels or [1, 2, 3, 4, 5], per_level=per_level,
                          chunk_size=chunk_size, seed=seed, data_root=str(root), workers=workers)
     sampler = Sampler()
     sampler.start()
@@ -260,11 +260,13 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--tasks", nargs="+")
+    parser.add_argument("--levels", nargs="+", type=int)
     args = parser.parse_args()
     root = Path(args.root)
     results: dict = {}
     if args.mode == "build":
-        results["build"] = run_build(root, args.per_level, args.workers, args.chunk_size, args.seed, args.tasks)
+        results["build"] = run_build(root, args.per_level, args.workers, args.chunk_size, args.seed, args.tasks,
+                                     args.levels)
     if args.mode in ("build", "query"):
         results["query"] = run_queries(root)
         results["check"] = run_check(root)
