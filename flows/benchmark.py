@@ -55,11 +55,8 @@ class BenchmarkConfig(BaseModel):
     @field_validator("tasks")
     @classmethod
     def _known(cls, tasks: list[str]) -> list[str]:
-        known = generators.names()
-        for t in tasks:
-            if t not in known:
-                raise ValueError(f"unknown task {t!r} (see `helix tasks`)")
-        return sorted(set(tasks), key=known.index)
+        order = generators.names()
+        return sorted(set(generators.require_known(tasks)), key=order.index)
 
     @field_validator("levels")
     @classmethod

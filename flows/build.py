@@ -43,12 +43,9 @@ class BuildConfig(BaseModel):
 
     @field_validator("tasks")
     @classmethod
-    def _known_tasks(cls, tasks: list[str]) -> list[str]:
-        known = set(generators.names())
-        unknown = [t for t in tasks if t not in known]
-        if unknown:
-            raise ValueError(f"unknown task {unknown[0]!r} (see `helix tasks`)")
-        return sorted(set(tasks), key=generators.names().index)
+    def _known(cls, tasks: list[str]) -> list[str]:
+        order = generators.names()
+        return sorted(set(generators.require_known(tasks)), key=order.index)
 
     @field_validator("levels")
     @classmethod

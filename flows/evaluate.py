@@ -68,11 +68,7 @@ class EvalConfig(BaseModel):
     @field_validator("tasks")
     @classmethod
     def _known(cls, tasks: list[str]) -> list[str]:
-        known = set(generators.names())
-        for t in tasks:
-            if t not in known:
-                raise ValueError(f"unknown task {t!r}")
-        return tasks
+        return generators.require_known(tasks)
 
     @field_validator("modes")
     @classmethod

@@ -45,6 +45,15 @@ def get(name: str) -> Task:
         raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(sorted(_TASKS))}") from None
 
 
+def require_known(tasks: list[str]) -> list[str]:
+    """Validate user-given task names (configs, CLI): the first unknown one is named."""
+    known = set(names())
+    for task in tasks:
+        if task not in known:
+            raise ValueError(f"unknown task {task!r} (see `helix tasks`)")
+    return tasks
+
+
 def names() -> list[str]:
     """Registered task names, ordered by category then name."""
     _load()

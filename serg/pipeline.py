@@ -45,11 +45,7 @@ class SergConfig(BaseModel):
     @field_validator("tasks")
     @classmethod
     def _known(cls, tasks: list[str]) -> list[str]:
-        known = set(generators.names())
-        for t in tasks:
-            if t not in known:
-                raise ValueError(f"unknown task {t!r}")
-        return tasks
+        return generators.require_known(tasks)
 
     @field_validator("prompt_version")
     @classmethod
