@@ -362,10 +362,9 @@ def test_endpoint_gone_past_the_budget_records_failures_and_keeps_what_was_accep
     assert rows == [(accepted,)]  # nothing accepted was lost
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: serg.pipeline.plan counts a transport failure as a "
-                   "sample, so a rerun after the outage does not re-ask those instances; and a re-asked "
-                   "sample would get the failed row's trace id, which readers de-duplicate arbitrarily")
 def test_rerun_after_the_outage_completes_the_failed_instances(tmp_path):
+    """A transport failure does not use up the sample: the rerun re-asks exactly the failed
+    instances, serves nothing twice, and the answered trace wins over the failed row."""
     root = tmp_path / "data"
     _serg_store(root)
     with VanishingDouble(_answer) as vanishing:
