@@ -4,7 +4,6 @@ LLM endpoint that disappears (connection refused) and comes back."""
 
 from __future__ import annotations
 
-import asyncio  # noqa: F401 (run_chunk uses asyncio.run inside the worker thread)
 import hashlib
 import os
 import signal
