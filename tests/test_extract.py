@@ -35,6 +35,6 @@ def test_no_match():
 def test_large_input_is_linear():
     import time
     text = "{" * 200_000 + "\\boxed{" * 1000 + "x" * 500_000
-    start = time.perf_counter()
+    start = time.process_time()
     extract_answer(text)
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0

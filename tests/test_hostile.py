@@ -63,14 +63,16 @@ def test_verifier_survives_hostile_answers(task, rng, family, which, text):
 
 @pytest.mark.parametrize("task", TASKS)
 def test_one_megabyte_answers_are_judged_in_under_a_second(task):
+    # CPU time of this process: the bound is about the verifier's work (no quadratic blow-up),
+    # not about what else the CI machine runs (wall time once read 1.45 s for a 0.16 s verdict)
     state, answer = states(task)[0]
     huge = [(answer + ",") * (MB // (len(answer) + 1) + 1), "9" * MB, "[" * MB, "\\boxed{" * (MB // 7),
             "\u0661\u200b" * (MB // 2)]
     for text in huge:
         for bare, payload in ((True, text), (False, f"Final Answer: \\boxed{{{text}}}")):
-            started = time.perf_counter()
+            started = time.process_time()
             judged_without_exception(task, state, payload, bare)
-            assert time.perf_counter() - started < 1.0, (task, payload[:40])
+            assert time.process_time() - started < 1.0, (task, payload[:40])
 
 
 # -- imported benchmark rows --------------------------------------------------------------------

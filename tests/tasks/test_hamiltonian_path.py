@@ -92,6 +92,6 @@ class TestHamiltonianPath(TaskChecklist):
         # a long path graph, start in the middle: No, refuted at once by the degree count
         n = 60
         adj = {str(v): [w for w in (v - 1, v + 1) if 0 <= w < n] for v in range(n)}
-        began = time.perf_counter()
+        began = time.process_time()
         assert verify_answer(self.task, {"adjacency": adj, "start_vertex": 30}, "No").correct
-        assert time.perf_counter() - began < 1.0
+        assert time.process_time() - began < 1.0
