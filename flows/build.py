@@ -113,7 +113,9 @@ def present_rows(config: BuildConfig, root: Path) -> set[tuple[str, int, int]]:
     from storage.catalog import connect
 
     versions = {t: generators.get(t).version for t in config.task_names()}
-    con = connect(root)
+    # every stored row, not one per id: an index that drew a puzzle another index already drew
+    # (hanoi level 1 has a few dozen) is built all the same, and must not be planned forever
+    con = connect(root, dedupe=False)
     try:
         # a build writes an instance shard and its skeleton-trace shard; an instance whose trace
         # was lost (killed between the two writes, trace shard quarantined) is built again

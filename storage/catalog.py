@@ -19,7 +19,9 @@ from storage.shards import table_files
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
 # which copy of a duplicated id a reader sees: a trace retried after a failure (same id: same
 # instance, model, prompt, sample, sampling) shows its best outcome, never an arbitrary one
-PREFERENCE = {"traces": "accepted DESC, (error = '') DESC, n_chars DESC"}
+PREFERENCE = {"traces": "accepted DESC, (error = '') DESC, n_chars DESC",
+              # two indices may draw the same puzzle (small level spaces): show the first one
+              "instances": "split, global_seed, index"}
 
 
 class ReadOnlyError(ValueError):
@@ -30,10 +32,11 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def connect(root: Path, tables: dict | None = None, release: str | None = None
-            ) -> duckdb.DuckDBPyConnection:
+def connect(root: Path, tables: dict | None = None, release: str | None = None,
+            dedupe: bool = True) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with a view per table over the shards under `root` (or, with
-    `release`, over that release's frozen shards)."""
+    `release`, over that release's frozen shards). `dedupe=False` shows every stored row (the
+    build planner needs each index that drew an already-stored puzzle)."""
     if release is not None:
         from storage.maintenance import release_root
 
@@ -45,14 +48,14 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None
             source = (f"read_parquet({_quote(root / name)} || '/task=*/level=*/*.parquet', "
                       "union_by_name = true, hive_partitioning = false)")
             try:
-                _create_view(con, name, source)
+                _create_view(con, name, source, dedupe)
             except duckdb.Error:
                 # a damaged shard (truncated, bad footer) must not take every table offline:
                 # serve the readable ones and name the others (`helix check` quarantines them)
                 files = _readable(name, files)
                 if files:
                     _create_view(con, name, "read_parquet([" + ", ".join(map(_quote, files))
-                                 + "], union_by_name = true, hive_partitioning = false)")
+                                 + "], union_by_name = true, hive_partitioning = false)", dedupe)
         if not files:
             empty = pa.Table.from_pylist([], schema=arrow_schema(model))
             con.register(f"_empty_{name}", empty)
@@ -60,7 +63,10 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None
     return con
 
 
-def _create_view(con: duckdb.DuckDBPyConnection, name: str, source: str) -> None:
+def _create_view(con: duckdb.DuckDBPyConnection, name: str, source: str, dedupe: bool = True) -> None:
+    if not dedupe:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM {source}")
+        return
     # a rerun or an overlapping rebuild may store an id twice: readers keep one (the best)
     order = f" ORDER BY {PREFERENCE[name]}" if name in PREFERENCE else ""
     con.execute(f"CREATE VIEW {name} AS SELECT * FROM {source} "

@@ -105,7 +105,7 @@ def compact(root: Path, *, current_versions: dict[str, int] | None = None, min_f
             if table == "traces" and relative in changed:
                 alive = _ids(root / "instances" / relative)
                 data = data.filter(pc.is_in(data["instance_id"], pa.array(sorted(alive), pa.string())))
-            data = _dedup(data, prefer_best=table == "traces")
+            data = _dedup(data, prefer_best=table == "traces", per_index=table == "instances")
             name = hashlib.blake2b("".join(sorted(f.name for f in inputs)).encode(), digest_size=6).hexdigest()
             # the new shard lands before the old ones leave: readers never miss a row
             if data.num_rows:
@@ -141,9 +141,14 @@ def _ids(folder: Path) -> set[str]:
     return {i for f in sorted(folder.glob("*.parquet")) for i in pq.read_table(f, columns=["id"])["id"].to_pylist()}
 
 
-def _dedup(table: pa.Table, prefer_best: bool = False) -> pa.Table:
-    """One row per id. For traces the best outcome wins, as in the catalog's views."""
+def _dedup(table: pa.Table, prefer_best: bool = False, per_index: bool = False) -> pa.Table:
+    """One row per id. For traces the best outcome wins, as in the catalog's views. With
+    `per_index` (instances) one row per id and (split, seed, index): when two indices drew the
+    same puzzle both rows stay, so the build planner still sees both indices as built."""
     ids = table["id"].to_pylist()
+    if per_index:
+        ids = list(zip(ids, table["split"].to_pylist(), table["global_seed"].to_pylist(),
+                       table["index"].to_pylist()))
     candidates = range(len(ids))
     if prefer_best:
         accepted, errors = table["accepted"].to_pylist(), table["error"].to_pylist()

@@ -10,7 +10,7 @@ import pytest
 from flows.build import BuildConfig, build_chunk, plan_chunks, present_rows
 from flows.cli import main
 from generators import registry
-from storage.catalog import query
+from storage.catalog import connect, query
 from storage.maintenance import (ReleaseError, compact, create_release, purge_trash, verify_release,
                                  writer_lock)
 from storage.shards import table_files
@@ -43,6 +43,23 @@ def test_plan_is_empty_after_a_build_and_grows_with_the_size(tmp_path):
     bigger = config(tmp_path, per_level=6)
     planned = plan_chunks(bigger, present_rows(bigger, tmp_path))
     assert sorted(i for c in planned for i in c.indices) == [4] * 4 + [5] * 4  # only the new indices
+
+
+def test_indices_that_draw_the_same_puzzle_are_planned_once_and_survive_compaction(tmp_path):
+    # hanoi level 1 has a few dozen distinct puzzles: 24 indices draw some twice
+    cfg = BuildConfig(tasks=["hanoi"], levels=[1], per_level=24, chunk_size=3, data_root=str(tmp_path))
+    build(tmp_path, cfg)
+    _, [(rows, distinct)] = query(tmp_path, "select count(*), count(distinct id) from instances")
+    assert distinct == rows < 24  # readers see each puzzle once
+    assert plan_chunks(cfg, present_rows(cfg, tmp_path)) == []
+    with writer_lock(tmp_path):
+        compact(tmp_path, current_versions={"hanoi": registry.get("hanoi").version})
+    assert len(table_files(tmp_path, "instances")) == 1
+    con = connect(tmp_path, dedupe=False)
+    assert con.execute("select count(*), count(distinct index) from instances").fetchall() == [(24, 24)]
+    con.close()
+    assert plan_chunks(cfg, present_rows(cfg, tmp_path)) == []
+    assert query(tmp_path, "select count(*) from instances")[1] == [(distinct,)]
 
 
 def test_version_bump_rebuilds_only_that_task_and_compaction_drops_the_old(tmp_path, monkeypatch):
