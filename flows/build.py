@@ -15,7 +15,7 @@ from typing import Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from generators import registry as generators
-from generators.base import LEVELS, SPLITS, canonical_json, make_instance, stable_hash
+from generators.base import LEVELS, SPLITS, GenerationError, canonical_json, make_instance, stable_hash
 from serg.elaborate import Endpoint
 from serg.skeleton import build_skeleton
 from storage.schema import Image, InstanceRow, TraceRow
@@ -68,13 +68,40 @@ class BuildConfig(BaseModel):
 
 class Chunk(BaseModel):
     """Cell `part` of the index grid [part * chunk_size, (part + 1) * chunk_size) of a task and
-    level; `indices` are the ones still missing. A chunk always writes the same shard name
-    for a run, so a killed run resumes into exactly the bytes an uninterrupted one writes."""
+    level; `indices` are the ones still missing. A whole cell always writes the same shard name
+    for a run, so a killed run resumes into exactly the bytes an uninterrupted one writes; a
+    partly built cell (an index that failed to generate, a quarantined shard) writes under a
+    name of its own and never replaces the rows already stored for the cell."""
 
     task: str
     level: int
     part: int
     indices: list[int]
+
+    def shard_run_id(self, run_id: str, config: BuildConfig) -> str:
+        start = self.part * config.chunk_size
+        whole = list(range(start, min(start + config.chunk_size, config.per_level)))
+        return run_id if self.indices == whole else f"{run_id}-{stable_hash('indices', self.indices, digest_size=4)}"
+
+
+class FailedIndex(BaseModel):
+    """An index whose every generation attempt was rejected (`GenerationError`)."""
+
+    task: str
+    level: int
+    index: int
+    reason: str
+
+
+class BuildIncomplete(RuntimeError):
+    """Raised after a build stored everything it could, when some indices failed to generate."""
+
+    def __init__(self, failed: list[FailedIndex]):
+        self.failed = failed
+        shown = "; ".join(f"{f.task} level {f.level} index {f.index}" for f in failed[:5])
+        more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+        super().__init__(f"{len(failed)} instance(s) could not be generated ({shown}{more}); "
+                         f"first reason: {failed[0].reason}")
 
 
 class ChunkResult(BaseModel):
@@ -90,6 +117,7 @@ class ChunkResult(BaseModel):
     rejections: dict[str, int]
     seconds: dict[str, float]
     shards: list[ShardInfo]
+    failed: list[FailedIndex] = []
 
 
 def plan_chunks(config: BuildConfig, present: set[tuple[str, int, int]] | None = None) -> list[Chunk]:
@@ -134,9 +162,16 @@ def instance_rows(task_name: str, level: int, indices: Sequence[int], split: str
     task = generators.get(task_name)
     instances, traces = [], []
     stats = {"verdicts": {}, "effort": 0, "steps": 0, "chars": 0, "attempts": 0, "rejections": {},
+             "failed": [],
              "seconds": {"generate": 0.0, "solve": 0.0, "render": 0.0, "skeleton": 0.0, "verify": 0.0}}
     for index in indices:
-        inst = make_instance(task, level, split, index, seed)
+        try:
+            inst = make_instance(task, level, split, index, seed)
+        except GenerationError as error:
+            # deterministic in its seed, so retrying the chunk cannot help: build the others,
+            # and report this index (the planner offers it again on the next run)
+            stats["failed"].append(FailedIndex(task=task_name, level=level, index=index, reason=str(error)))
+            continue
         for key, value in inst.seconds.items():
             stats["seconds"][key] += value
         t0 = time.perf_counter()
@@ -178,19 +213,20 @@ def build_chunk(chunk: Chunk, config: BuildConfig, run_id: str, root: Path) -> C
     instances, traces, stats = instance_rows(chunk.task, chunk.level, chunk.indices,
                                              config.split, config.seed)
     t0 = time.perf_counter()
+    name = chunk.shard_run_id(run_id, config)
     shards = [
         write_shard(root, "instances", instances, task=chunk.task, level=chunk.level,
-                    run_id=run_id, part=chunk.part),
+                    run_id=name, part=chunk.part),
         write_shard(root, "traces", traces, task=chunk.task, level=chunk.level,
-                    run_id=run_id, part=chunk.part),
-    ]
+                    run_id=name, part=chunk.part),
+    ] if instances else []
     stats["seconds"]["write"] = time.perf_counter() - t0
     return ChunkResult(
         task=chunk.task, level=chunk.level, instances=len(instances),
         traces_accepted=sum(t.accepted for t in traces), verdicts=stats["verdicts"],
         effort_sum=stats["effort"], steps_sum=stats["steps"], skeleton_chars_sum=stats["chars"],
         attempts_sum=stats["attempts"], rejections=stats["rejections"], seconds=stats["seconds"],
-        shards=shards,
+        shards=shards, failed=stats["failed"],
     )
 
 

@@ -71,8 +71,14 @@ def cmd_run(args) -> int:
     from storage.catalog import format_table
     from storage.shards import read_manifest
 
+    from flows.build import BuildIncomplete
+
     started = time.perf_counter()
-    result = build_dataset(config)
+    try:
+        result = build_dataset(config)
+    except BuildIncomplete as error:
+        print(f"helix: error: {error} (the other instances are stored under {root})", file=sys.stderr)
+        return 1
     columns, rows = summary(root)
     print()
     print(format_table(columns, rows))
@@ -101,7 +107,7 @@ def cmd_generate(args) -> int:
     """Build in this process (no Prefect, no Ray): for development and small sets."""
     config = _build_config(args)
     root = _check_root(config)
-    from flows.build import build_chunk, plan_chunks, present_rows, summarize
+    from flows.build import BuildIncomplete, build_chunk, plan_chunks, present_rows, summarize
     from flows.progress import Progress
     from storage.maintenance import writer_lock
     from storage.shards import write_manifest
@@ -119,14 +125,19 @@ def cmd_generate(args) -> int:
         print(f"nothing to do: {root} already holds these instances")
         return 0
     summary = summarize(results)
+    failed = [f for r in results for f in r.failed]
     write_manifest(root, run_id, config=config.model_dump(),
                    shards=[s for r in results for s in r.shards],
-                   extra={"kind": "generate", "summary": summary})
+                   extra={"kind": "generate", "summary": summary,
+                          "failed": [f.model_dump() for f in failed]})
     for s in summary:
         ms = 1000 * sum(s["seconds_per_instance"].values())
         print(f"{s['task']:<34} L{s['level']}  {s['instances']:>5} instances  "
               f"{s['accepted']:>5} accepted  effort {s['mean_effort']:>8.1f}  {ms:7.1f} ms/instance")
     print(f"run {run_id} -> {root}")
+    if failed:
+        print(f"helix: error: {BuildIncomplete(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -15,8 +15,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.build import (BuildConfig, Chunk, ChunkResult, build_chunk, plan_chunks, present_rows,
-                         summarize)
+from flows.build import (BuildConfig, BuildIncomplete, Chunk, ChunkResult, build_chunk, plan_chunks,
+                         present_rows, summarize)
 from flows.progress import Progress
 from generators import registry as generators
 from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
@@ -108,12 +108,18 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
     wall = time.perf_counter() - started
     summary = summarize(results)
     shards = [s for r in results for s in r.shards]
+    failed = [f for r in results for f in r.failed]
     manifest = None
     if results:
         manifest = write_manifest(root, run_id, config=config.model_dump(), shards=shards, extra={
             "kind": "build-dataset", "finished_at": datetime.now(timezone.utc).isoformat(),
             "wall_seconds": wall, "build_seconds": build_seconds, "summary": summary,
-            "compaction": compaction})
+            "compaction": compaction, "failed": [f.model_dump() for f in failed]})
+    if failed:
+        logger.error("%d instances could not be generated: %s", len(failed),
+                     "; ".join(f"{f.task} L{f.level} #{f.index}: {f.reason}" for f in failed[:20]))
+        create_table_artifact(key="build-dataset-failed", table=[f.model_dump() for f in failed],
+                              description=f"indices of run {run_id} whose generation attempts were all rejected")
     instances = sum(r.instances for r in results)
     accepted = sum(r.traces_accepted for r in results)
     errors = sum(r.verdicts.get("verifier_error", 0) for r in results)
@@ -125,14 +131,15 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
             for s in summary], description=f"build-dataset run {run_id}")
     create_markdown_artifact(key="build-dataset-run", markdown=(
         f"# build-dataset {run_id}\n\nPlanned {total} missing instances; built {instances}, "
-        f"{accepted} skeleton traces accepted, {errors} verifier errors, {len(shards)} shards, "
+        f"{accepted} skeleton traces accepted, {errors} verifier errors, {len(failed)} failed to "
+        f"generate, {len(shards)} shards, "
         f"{wall:.1f} s wall.\n\nCompaction: {compaction}.\n\nStore: "
         f"{stats['tables']['instances']['rows']} instances in {stats['tables']['instances']['shards']} "
         f"shards under `{root}`.\n"))
     result = {"run_id": run_id, "root": str(root), "planned": total, "instances": instances,
               "accepted": accepted, "verifier_errors": errors, "shards": len(shards),
               "wall_seconds": wall, "manifest": str(manifest) if manifest else None,
-              "compaction": compaction}
+              "compaction": compaction, "failed": len(failed)}
     if config.elaborate is not None:
         from flows.elaborate import serg
         from serg.pipeline import SergConfig
@@ -141,6 +148,8 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
                                          levels=config.levels, split=config.split,
                                          data_root=str(root), ray_address=config.ray_address,
                                          workers=config.workers))
+    if failed:  # everything else is stored; the flow run still ends Failed, naming the indices
+        raise BuildIncomplete(failed)
     return result
 
 

@@ -62,6 +62,30 @@ def test_indices_that_draw_the_same_puzzle_are_planned_once_and_survive_compacti
     assert query(tmp_path, "select count(*) from instances")[1] == [(distinct,)]
 
 
+def test_an_index_that_cannot_be_generated_fails_alone_and_is_named(tmp_path, monkeypatch, capsys):
+    import flows.build
+    from generators.base import GenerationError
+
+    real = flows.build.make_instance
+
+    def fails_on_index_1(task, level, split, index, seed):  # fault injection: budget exhausted
+        if index == 1:
+            raise GenerationError(f"{task.name} level {level}: all 128 attempts rejected: {{}}")
+        return real(task, level, split, index, seed)
+
+    monkeypatch.setattr(flows.build, "make_instance", fails_on_index_1)
+    argv = ["generate", "--tasks", "h_index", "--levels", "1", "--per-level", "3", "--data-root", str(tmp_path)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "1 instance(s) could not be generated (h_index level 1 index 1)" in err
+    assert query(tmp_path, "select index from instances order by index")[1] == [(0,), (2,)]
+    cfg = BuildConfig(tasks=["h_index"], levels=[1], per_level=3, data_root=str(tmp_path))
+    assert [c.indices for c in plan_chunks(cfg, present_rows(cfg, tmp_path))] == [[1]]
+    monkeypatch.setattr(flows.build, "make_instance", real)
+    assert main(argv) == 0
+    assert query(tmp_path, "select count(*) from instances")[1] == [(3,)]
+
+
 def test_version_bump_rebuilds_only_that_task_and_compaction_drops_the_old(tmp_path, monkeypatch):
     cfg = config(tmp_path)
     build(tmp_path, cfg)
