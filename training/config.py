@@ -24,11 +24,13 @@ class _Strict(BaseModel):
 
 
 class TinyPolicy(_Strict):
-    """A randomly initialised Qwen2-architecture model with a character tokenizer (no download)."""
+    """A randomly initialised Qwen2-architecture model with a character tokenizer (no download);
+    with `vision`, a Qwen2.5-VL-architecture model (a one-block vision tower) that reads pictures."""
 
     layers: int = Field(2, ge=1, le=8)
     hidden: int = Field(64, ge=16, le=512)
     heads: int = Field(4, ge=1)
+    vision: bool = False
     seed: int = 0
 
 
@@ -56,7 +58,12 @@ class DataConfig(_Strict):
     tasks: list[str] = Field(default_factory=list, description="empty = every task in the store")
     levels: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
     split: Literal["train", "val", "benchmark"] = "train"
-    variant: Literal["text"] = Field("text", description="only the text-only variant is wired up")
+    variant: Literal["text", "image"] = Field(
+        "text", description="text: the text-only question; image: the question with its pictures "
+        "(needs a vision-language policy)")
+    image_min_pixels: int = Field(56 * 56, ge=28 * 28, description="pictures are resized to at least this area")
+    image_max_pixels: int = Field(1024 * 28 * 28, ge=28 * 28, description="... and at most this area "
+                                  "(each 28 x 28 block is one visual token)")
     expert_sources: list[Literal["elaborated", "skeleton", "direct"]] = Field(
         default_factory=lambda: ["elaborated", "skeleton"], description="preference order")
     expert_format: Literal["full", "answer_only"] = Field(
@@ -106,7 +113,15 @@ class OptimConfig(_Strict):
 
 
 class LoraConfig(_Strict):
-    rank: int = Field(0, ge=0, description="0 = full fine-tuning (LoRA is not implemented yet)")
+    """Low-rank adapters (training/lora.py) on the language model's linear layers."""
+
+    rank: int = Field(0, ge=0, le=1024, description="0 = full fine-tuning")
+    alpha: float = Field(32.0, gt=0, description="the adapter's output is scaled by alpha / rank")
+    dropout: float = Field(0.0, ge=0, lt=1)
+    targets: list[str] = Field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+        min_length=1, description="names (last path component) of the linear layers to adapt")
+    include_vision: bool = Field(False, description="adapt matching layers of the vision tower too")
 
 
 class TrainConfig(_Strict):
@@ -135,10 +150,13 @@ class TrainConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "TrainConfig":
-        if self.lora.rank:
-            raise ValueError("lora.rank > 0: LoRA is not implemented yet (peft is not a dependency)")
         if self.algo.algorithm == "luffy" and self.rollout.n_on < 2:
             raise ValueError("luffy replaces one of n_on rollouts by the trace: n_on must be >= 2")
+        if self.data.variant == "image" and self.policy.path is None and not self.policy.tiny.vision:
+            raise ValueError("data.variant: image needs a vision-language policy "
+                             "(policy.path of a VL model, or policy.tiny.vision: true)")
+        if self.data.image_min_pixels > self.data.image_max_pixels:
+            raise ValueError("data.image_min_pixels is larger than data.image_max_pixels")
         if self.rollout.backend == "vllm" and not self.use_gpu:
             raise ValueError("the vllm backend needs use_gpu: true")
         if self.num_workers > 1 and self.prompts_per_step % self.num_workers:

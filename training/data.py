@@ -1,6 +1,9 @@
 """The prompt mixture: store instances with their best accepted trace (the expert data), plus
 user-supplied QA sets without traces (judged by exact match), in a seeded order with a cursor
 that a checkpoint saves, so a resumed run sees exactly the prompts it would have seen.
+
+Store prompts come in the text-only variant (`question_text`) or the image variant (`question`
+plus the instance's pictures, `data.variant: image`), as the paper trains and evaluates both.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from training.config import DataConfig, ExternalDataset
 Judge = Literal["verifier", "exact_match"]
 
 _STORE_SQL = """
-SELECT i.id, i.task, i.category, i.level, i.question_text, i.answer, i.initial_state,
+SELECT i.id, i.task, i.category, i.level, i.question_text, i.question, i.images, i.answer, i.initial_state,
        t.text AS trace, t.final_answer, t.source AS trace_source
 FROM instances i
 LEFT JOIN (
@@ -43,6 +46,7 @@ class Prompt(BaseModel):
     initial_state: str = ""  # verifier input (JSON text)
     answer: str = ""  # exact-match reference
     expert: str | None = None  # the assistant reply to imitate; None = never off-policy
+    images: tuple[bytes, ...] = ()  # PNG pictures shown before the question (image variant)
 
 
 def expert_reply(trace: str, final_answer: str, fmt: str) -> str:
@@ -70,11 +74,13 @@ def load_store_prompts(cfg: DataConfig) -> list[Prompt]:
         for r in rows:
             by_task.setdefault(r["task"], []).append(r)
         rows = _round_robin(list(by_task.values()))[: cfg.max_prompts]
+    image = cfg.variant == "image"
     return [Prompt(id=r["id"], source="helix", task=r["task"], category=r["category"],
-                   level=r["level"], question=r["question_text"], judge="verifier",
-                   initial_state=r["initial_state"], answer=r["answer"],
+                   level=r["level"], question=r["question"] if image else r["question_text"],
+                   judge="verifier", initial_state=r["initial_state"], answer=r["answer"],
                    expert=None if r["trace"] is None else
-                   expert_reply(r["trace"], r["final_answer"], cfg.expert_format))
+                   expert_reply(r["trace"], r["final_answer"], cfg.expert_format),
+                   images=tuple(i["bytes"] for i in r["images"]) if image else ())
             for r in rows]
 
 
@@ -162,6 +168,46 @@ def encode_prompt(tokenizer, prompt: Prompt, max_tokens: int, side: str = "middl
         q = tokenizer.decode(cut[-keep:]) if keep > 0 else ""
         return tokenizer(chat_prompt(tokenizer, q), add_special_tokens=False).input_ids[-max_tokens:]
     return ids[: max_tokens - 8] + ids[-8:]
+
+
+def encode_image_prompt(tokenizer, processor, image_token_id: int, prompt: Prompt, max_tokens: int,
+                        side: str = "middle"):
+    """(ids, Vision) of a prompt with pictures: the pictures, then the question, in one user turn
+    (Qwen's layout). Each picture's single pad token is expanded to its number of visual tokens
+    (patches / merge^2), as Qwen's processor does. Truncation never cuts into the pictures: it
+    cuts the question text after them (`middle`: keep its head and the generation prompt;
+    `left`: keep its tail)."""
+    import io
+
+    from PIL import Image
+
+    from training.rollout.base import Vision
+
+    pictures = [Image.open(io.BytesIO(b)).convert("RGB") for b in prompt.images]
+    inputs = processor(images=pictures, return_tensors="pt")
+    grid = inputs["image_grid_thw"]
+    counts = (grid.prod(-1) // processor.merge_size ** 2).tolist()
+    content = [{"type": "image"} for _ in pictures] + [{"type": "text", "text": prompt.question}]
+    text = tokenizer.apply_chat_template([{"role": "user", "content": content}],
+                                         add_generation_prompt=True, tokenize=False)
+    compact = tokenizer(text, add_special_tokens=False).input_ids
+    pads = [k for k, t in enumerate(compact) if t == image_token_id]
+    if len(pads) != len(pictures):
+        raise ValueError(f"prompt {prompt.id}: the chat template wrote {len(pads)} picture "
+                         f"placeholders for {len(pictures)} pictures")
+    ids: list[int] = []
+    for k, t in enumerate(compact):
+        ids += [t] * counts[pads.index(k)] if t == image_token_id else [t]
+    if len(ids) > max_tokens:
+        fixed = max(k for k, t in enumerate(ids) if t == image_token_id) + 2  # through vision_end
+        budget = max_tokens - fixed
+        if budget < 16:
+            raise ValueError(f"prompt {prompt.id}: its pictures take {fixed} tokens of "
+                             f"data.max_prompt_tokens = {max_tokens}; lower data.image_max_pixels "
+                             "or raise max_prompt_tokens")
+        rest = ids[fixed:]
+        ids = ids[:fixed] + (rest[-budget:] if side == "left" else rest[: budget - 8] + rest[-8:])
+    return ids, Vision(pixel_values=inputs["pixel_values"], grid_thw=grid, pngs=prompt.images)
 
 
 def encode_reply(tokenizer, text: str) -> list[int]:

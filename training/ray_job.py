@@ -130,10 +130,12 @@ def create_rollout_actor(cfg: TrainConfig):
 
         if cfg.policy.path is None:
             raise ValueError("the vllm backend needs policy.path (a model folder or hub name)")
+        pictures = ({"min_pixels": cfg.data.image_min_pixels, "max_pixels": cfg.data.image_max_pixels}
+                    if cfg.data.variant == "image" else {})
         return create_vllm_actor(cfg.policy.path, gpus=cfg.rollout.tensor_parallel_size,
                                  dtype=cfg.policy.dtype, seed=cfg.seed,
                                  gpu_memory_utilization=cfg.rollout.gpu_memory_utilization,
-                                 tensor_parallel_size=cfg.rollout.tensor_parallel_size)
+                                 tensor_parallel_size=cfg.rollout.tensor_parallel_size, **pictures)
     if cfg.rollout.actor:
         from training.rollout.hf import create_hf_actor
 

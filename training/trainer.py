@@ -23,13 +23,15 @@ import torch.distributed as dist
 
 from generators.base import stable_hash
 from training.config import TrainConfig
-from training.data import Cursor, Mixture, Prompt, encode_prompt, encode_reply, load_prompts
+from training.data import (Cursor, Mixture, Prompt, encode_image_prompt, encode_prompt, encode_reply,
+                           load_prompts)
+from training.lora import apply_lora, has_lora, merged_state_dict, trainable_parameters
 from training.losses import (Counts, ahpo_loss, count_tokens, group_advantages, success_gate,
                              token_entropy, token_logprobs)
-from training.policy import load_policy, stop_ids
+from training.policy import is_vision_model, load_image_processor, load_policy, stop_ids
 from training.reward import RewardPool
-from training.rollout.base import RolloutBackend, Sample, Sampling
-from training.rollout.hf import HFBackend
+from training.rollout.base import RolloutBackend, Sample, Sampling, Vision, model_inputs
+from training.rollout.hf import HFBackend, vision_token_ids
 
 GATE_MODE = {"ahpo": "adaptive", "grpo": "off", "static_ahpo": "on", "sft": "on", "luffy": "on"}
 
@@ -43,6 +45,7 @@ class Row:
     advantage: float = 0.0
     gate: bool = True
     group: int = 0
+    vision: Vision | None = None  # the prompt's pictures (image variant)
 
 
 def sequence_logprobs(model, rows: list[Row], pad_id: int, temperature: float = 1.0,
@@ -60,7 +63,8 @@ def sequence_logprobs(model, rows: list[Row], pad_id: int, temperature: float = 
     for b, f in enumerate(full):
         ids[b, : len(f)] = torch.tensor(f, device=device)
         attn[b, : len(f)] = 1
-    logits = model(input_ids=ids, attention_mask=attn, use_cache=False).logits
+    pictures = {k: v.to(device) for k, v in model_inputs([r.vision for r in rows]).items()}
+    logits = model(input_ids=ids, attention_mask=attn, use_cache=False, **pictures).logits
     t_max = max(len(r.response_ids) for r in rows)
     starts = torch.tensor([len(r.prompt_ids) for r in rows], device=device)
     pos = (starts.unsqueeze(1) - 1 + torch.arange(t_max, device=device)).clamp(max=length - 2)
@@ -81,15 +85,30 @@ class Trainer:
         self.device = torch.device(device or ("cuda" if cfg.use_gpu and torch.cuda.is_available() else "cpu"))
         torch.manual_seed(cfg.seed)
         self.model, self.tok = load_policy(cfg.policy, self.device)
+        if cfg.lora.rank:
+            apply_lora(self.model, cfg.lora)  # adapters drawn from the seeded global RNG
+            if cfg.policy.gradient_checkpointing:  # frozen embeddings: let gradients reach the blocks
+                self.model.enable_input_require_grads()
+        self.images = None
+        if cfg.data.variant == "image":
+            if not is_vision_model(self.model):
+                raise ValueError(f"data.variant: image, but the policy ({cfg.policy.path or 'tiny'}) "
+                                 "has no vision tower")
+            self.images = load_image_processor(cfg.policy, cfg.data.image_min_pixels,
+                                               cfg.data.image_max_pixels)
         self.module = self.model  # unwrapped (generation, checkpoints)
         if world > 1:
             import ray.train.torch
 
-            self.model = ray.train.torch.prepare_model(self.model, move_to_device=False)
+            # a rank whose share of a step has no picture leaves the vision tower unused
+            kwargs = {"find_unused_parameters": True} if self.images is not None else None
+            self.model = ray.train.torch.prepare_model(self.model, move_to_device=False,
+                                                       parallel_strategy_kwargs=kwargs)
         self.model.train()
-        self.optim = torch.optim.AdamW(self.module.parameters(), lr=cfg.optim.lr,
+        self.optim = torch.optim.AdamW(trainable_parameters(self.module), lr=cfg.optim.lr,
                                        betas=cfg.optim.betas, weight_decay=cfg.optim.weight_decay)
         self.stops = stop_ids(self.tok)
+        self.placeholders = set(vision_token_ids(self.module.config))
         # in-process HF rollouts share the trainer's module: nothing to sync
         self.rollout = rollout or HFBackend(self.module, self.tok, self.stops)
         self.shares_weights = rollout is None
@@ -98,7 +117,7 @@ class Trainer:
         self.step_no = 0
         self.cursor = Cursor()
         self.gate_stats: dict[str, float] = {"groups": 0, "gate_on": 0, "successes": 0, "rollouts": 0}
-        self._encoded: dict[str, list[int]] = {}
+        self._encoded: dict[str, tuple[list[int], Vision | None]] = {}
         if cfg.resume_from:
             self.load(Path(cfg.resume_from))
 
@@ -110,26 +129,42 @@ class Trainer:
             return "sft" if self.step_no < a.sft_steps else "grpo"
         return a.algorithm
 
-    def _prompt_ids(self, p: Prompt) -> list[int]:
+    def _encode(self, p: Prompt) -> tuple[list[int], Vision | None]:
+        """Prompt ids and, for a prompt with pictures, its preprocessed pictures (cached)."""
         if p.id not in self._encoded:
-            self._encoded[p.id] = encode_prompt(self.tok, p, self.cfg.data.max_prompt_tokens,
-                                               self.cfg.data.truncation_side)
+            data = self.cfg.data
+            if p.images and self.images is not None:
+                self._encoded[p.id] = encode_image_prompt(
+                    self.tok, self.images, self.module.config.image_token_id, p,
+                    data.max_prompt_tokens, data.truncation_side)
+            else:
+                self._encoded[p.id] = (encode_prompt(self.tok, p, data.max_prompt_tokens,
+                                                     data.truncation_side), None)
         return self._encoded[p.id]
+
+    def _rollout_weights(self) -> dict[str, torch.Tensor]:
+        """What a separate rollout engine loads: plain weights (adapters merged in)."""
+        return merged_state_dict(self.module) if has_lora(self.module) else self.module.state_dict()
 
     def step(self) -> dict[str, Any]:
         cfg, phase = self.cfg, self.phase()
         t_start = time.perf_counter()
         batch, next_cursor = self.mixture.take(self.cursor, cfg.prompts_per_step)
         local = batch[self.rank:: self.world]
-        prompt_ids = [self._prompt_ids(p) for p in local]
+        encoded = [self._encode(p) for p in local]
+        prompt_ids = [ids for ids, _ in encoded]
+        visions = [v for _, v in encoded]
         step_seed = int(stable_hash("rollout", cfg.seed, self.step_no, self.rank), 16) % 2**31
 
         t0 = time.perf_counter()
         self.rollout.wake()
         groups = self.rollout.generate(prompt_ids, Sampling(
             n=cfg.rollout.n_on, temperature=cfg.rollout.temperature, top_p=cfg.rollout.top_p,
-            max_new_tokens=cfg.rollout.max_new_tokens, seed=step_seed))
+            max_new_tokens=cfg.rollout.max_new_tokens, seed=step_seed),
+            visions if any(v is not None for v in visions) else None)
         self.rollout.sleep()
+        if self.placeholders:
+            self._cut_placeholders(groups)
         t_generate = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -139,7 +174,7 @@ class Trainer:
         rewards = torch.tensor(flat, dtype=torch.float32).reshape(len(local), cfg.rollout.n_on)
         t_reward = time.perf_counter() - t0
 
-        rollout_rows, expert_rows, gates = self._rows(phase, local, prompt_ids, groups, rewards)
+        rollout_rows, expert_rows, gates = self._rows(phase, local, encoded, groups, rewards)
 
         t0 = time.perf_counter()
         losses = self._update(phase, rollout_rows, expert_rows)
@@ -147,7 +182,7 @@ class Trainer:
 
         t0 = time.perf_counter()
         if not self.shares_weights:
-            self.rollout.load_weights(self.module.state_dict())
+            self.rollout.load_weights(self._rollout_weights())
         t_sync = time.perf_counter() - t0
 
         self.cursor = next_cursor
@@ -159,7 +194,16 @@ class Trainer:
                        mfu=self._mfu(n_gen, losses["tokens_trained"], time.perf_counter() - t_start))
         return metrics
 
-    def _rows(self, phase: str, local: list[Prompt], prompt_ids: list[list[int]],
+    def _cut_placeholders(self, groups: list[list[Sample]]) -> None:
+        """An engine that let a picture placeholder into a reply (the backends suppress them):
+        end the reply before it, as truncated, so the recomputation never looks for a picture."""
+        for group in groups:
+            for s in group:
+                cut = next((k for k, t in enumerate(s.response_ids) if t in self.placeholders), None)
+                if cut is not None:
+                    s.response_ids, s.logprobs, s.truncated = s.response_ids[:cut], s.logprobs[:cut], True
+
+    def _rows(self, phase: str, local: list[Prompt], encoded: list[tuple[list[int], Vision | None]],
               groups: list[list[Sample]], rewards: torch.Tensor):
         """Rollout and expert rows with advantages and gates, per the phase's algorithm."""
         cfg = self.cfg
@@ -167,7 +211,7 @@ class Trainer:
         gates = success_gate(rewards, cfg.algo.r_hat, gate_mode)
         rollout_rows: list[Row] = []
         expert_rows: list[Row] = []
-        for g, (p, ids, group) in enumerate(zip(local, prompt_ids, groups)):
+        for g, (p, (ids, vision), group) in enumerate(zip(local, encoded, groups)):
             has_expert = p.expert is not None
             gates[g] = bool(gates[g]) and has_expert  # no trace, no off-policy term
             if phase == "luffy" and has_expert:
@@ -175,14 +219,14 @@ class Trainer:
                 r = torch.cat([rewards[g, :-1], torch.ones(1)])
                 adv = group_advantages(r.unsqueeze(0))[0]
                 kept = group[:-1]
-                expert_rows.append(Row(ids, encode_reply(self.tok, p.expert), float(adv[-1]), True, g))
+                expert_rows.append(Row(ids, encode_reply(self.tok, p.expert), float(adv[-1]), True, g, vision))
             else:
                 adv = group_advantages(rewards[g].unsqueeze(0))[0]
                 kept = group
                 if has_expert and phase != "luffy" and bool(gates[g]):
-                    expert_rows.append(Row(ids, encode_reply(self.tok, p.expert), 0.0, True, g))
+                    expert_rows.append(Row(ids, encode_reply(self.tok, p.expert), 0.0, True, g, vision))
             if phase != "sft":  # SFT generates only to measure reward
-                rollout_rows += [Row(ids, s.response_ids, float(a), True, g)
+                rollout_rows += [Row(ids, s.response_ids, float(a), True, g, vision)
                                  for s, a in zip(kept, adv.tolist()) if s.response_ids]
         return rollout_rows, expert_rows, gates
 
@@ -206,7 +250,7 @@ class Trainer:
                 out, ent = self._minibatch(phase, rows, old, e_rows)
                 self.optim.zero_grad(set_to_none=True)
                 (out.loss * self.world).backward()  # DDP averages; the loss is already a global sum share
-                grad_norm = torch.nn.utils.clip_grad_norm_(self.module.parameters(), cfg.optim.grad_clip)
+                grad_norm = torch.nn.utils.clip_grad_norm_(trainable_parameters(self.module), cfg.optim.grad_clip)
                 self.optim.step()
                 acc["loss"] += float(out.loss.detach()) / parts
                 acc["loss_rollout"] += float(out.rollout_part) / parts
@@ -305,9 +349,11 @@ class Trainer:
             "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
                     "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
         }, tmp / "state.pt")
-        if hf_export:
-            self.module.save_pretrained(tmp / "hf")
+        if hf_export:  # a plain model folder: adapters merged, the picture preprocessor beside it
+            self.module.save_pretrained(tmp / "hf", state_dict=self._rollout_weights())
             self.tok.save_pretrained(tmp / "hf")
+            if self.images is not None:
+                self.images.save_pretrained(tmp / "hf")
         shutil.rmtree(path, ignore_errors=True)
         os.replace(tmp, path)
         return path
@@ -326,7 +372,7 @@ class Trainer:
         self.step_no, self.cursor = state["step"], Cursor(**state["cursor"])
         self.gate_stats = state["gate_stats"]
         if not self.shares_weights:
-            self.rollout.load_weights(self.module.state_dict())
+            self.rollout.load_weights(self._rollout_weights())
 
     def close(self) -> None:
         self.rewards.close()

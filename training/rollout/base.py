@@ -21,6 +21,27 @@ class Sampling(BaseModel):
 
 
 @dataclass
+class Vision:
+    """A prompt's pictures, preprocessed: what the model reads (`pixel_values` [patches, dim] and
+    `grid_thw` [pictures, 3]), and the PNG bytes for engines that preprocess pictures themselves.
+    The prompt's token ids already hold one image-pad token per visual token."""
+
+    pixel_values: torch.Tensor
+    grid_thw: torch.Tensor
+    pngs: tuple[bytes, ...]
+
+
+def model_inputs(visions: list[Vision | None]) -> dict[str, torch.Tensor]:
+    """The vision keyword arguments of a Qwen2.5-VL-style forward/generate for a batch whose rows
+    carry these pictures (rows without pictures contribute nothing), or {} without any."""
+    present = [v for v in visions if v is not None]
+    if not present:
+        return {}
+    return {"pixel_values": torch.cat([v.pixel_values for v in present]),
+            "image_grid_thw": torch.cat([v.grid_thw for v in present])}
+
+
+@dataclass
 class Sample:
     response_ids: list[int]  # up to and including the stop token when it was produced
     logprobs: list[float]  # the sampler's, at the sampling temperature
@@ -28,8 +49,10 @@ class Sample:
 
 
 class RolloutBackend(Protocol):
-    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[list[Sample]]:
-        """For each prompt (token ids), `sampling.n` samples."""
+    def generate(self, prompts: list[list[int]], sampling: Sampling,
+                 vision: list[Vision | None] | None = None) -> list[list[Sample]]:
+        """For each prompt (token ids, with its pictures where `vision` gives them), `sampling.n`
+        samples."""
 
     def load_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
         """Take the trainer's new weights (called after every update)."""

@@ -9,15 +9,18 @@ from __future__ import annotations
 import torch
 
 from training.losses import token_logprobs
-from training.rollout.base import Sample, Sampling
+from training.rollout.base import Sample, Sampling, Vision, model_inputs
 
 
 class HFBackend:
     def __init__(self, model, tokenizer, stop_ids: list[int]):
         self.model, self.tokenizer, self.stop_ids = model, tokenizer, stop_ids
+        # a reply must not contain picture placeholders: the model would look for pictures there
+        self.suppress = vision_token_ids(model.config) or None
 
     @torch.no_grad()
-    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[list[Sample]]:
+    def generate(self, prompts: list[list[int]], sampling: Sampling,
+                 vision: list[Vision | None] | None = None) -> list[list[Sample]]:
         was_training = self.model.training
         self.model.eval()
         device = next(self.model.parameters()).device
@@ -28,11 +31,14 @@ class HFBackend:
                 gen = torch.manual_seed(sampling.seed * 100_003 + k)
                 del gen
                 x = torch.tensor([ids], device=device)
+                pictures = {key: value.to(device) for key, value in
+                            model_inputs([vision[k] if vision else None]).items()}
                 res = self.model.generate(
-                    input_ids=x, attention_mask=torch.ones_like(x), do_sample=True,
+                    input_ids=x, attention_mask=torch.ones_like(x), **pictures, do_sample=True,
                     temperature=sampling.temperature, top_p=sampling.top_p, top_k=0,
                     max_new_tokens=sampling.max_new_tokens, num_return_sequences=sampling.n,
                     eos_token_id=self.stop_ids, pad_token_id=self.tokenizer.pad_token_id,
+                    suppress_tokens=self.suppress,
                     output_logits=True, return_dict_in_generate=True)
                 new = res.sequences[:, x.shape[1]:]
                 logits = torch.stack(res.logits, dim=1)  # raw logits, [n, steps, vocab]
@@ -58,6 +64,12 @@ class HFBackend:
         pass
 
 
+def vision_token_ids(config) -> list[int]:
+    """The picture placeholder and marker tokens of a vision-language model (none otherwise)."""
+    keys = ("image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id")
+    return sorted({getattr(config, k) for k in keys if getattr(config, k, None) is not None})
+
+
 class HFRolloutWorker:
     """The body of the rollout actor: its own copy of the policy, weights pushed by the trainer."""
 
@@ -70,8 +82,9 @@ class HFRolloutWorker:
         model, tok = load_policy(PolicyConfig.model_validate(policy_cfg), device)
         self.backend = HFBackend(model, tok, stop_ids(tok))
 
-    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[list[Sample]]:
-        return self.backend.generate(prompts, sampling)
+    def generate(self, prompts: list[list[int]], sampling: Sampling,
+                 vision: list[Vision | None] | None = None) -> list[list[Sample]]:
+        return self.backend.generate(prompts, sampling, vision)
 
     def load_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
         self.backend.load_weights(state_dict)
@@ -86,10 +99,11 @@ class ActorBackend:
     def __init__(self, actor):
         self.actor = actor
 
-    def generate(self, prompts: list[list[int]], sampling: Sampling) -> list[list[Sample]]:
+    def generate(self, prompts: list[list[int]], sampling: Sampling,
+                 vision: list[Vision | None] | None = None) -> list[list[Sample]]:
         import ray
 
-        return ray.get(self.actor.generate.remote(prompts, sampling))
+        return ray.get(self.actor.generate.remote(prompts, sampling, vision))
 
     def load_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
         import ray
