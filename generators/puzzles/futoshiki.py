@@ -10,14 +10,16 @@ that stalls.
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 
+from PIL import Image, ImageDraw
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import (LatinSearch, OverBudget, board, grid_anchor, list_rows,
+from generators.puzzles._gridA import (LatinSearch, OverBudget, full_mask, grid_anchor, list_rows,
                                        random_latin)
 from generators.registry import register
-from generators.render import BLACK, BLUE, RED, text_center, to_png
+from generators.render import BLACK, BLUE, RED, font, to_png
 
 # level: (n, share of cells given, inequality density range over neighbouring pairs)
 LEVELS = {
@@ -57,10 +59,132 @@ class _Futoshiki(LatinSearch):
                     yield note
 
 
+@lru_cache(maxsize=None)
+def _geometry(n: int) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]], list[tuple[int, int]]]:
+    """Rows then columns as cell tuples, each cell's row and column mates, each cell's two lines."""
+    lines = [tuple(r * n + c for c in range(n)) for r in range(n)] + \
+            [tuple(r * n + c for r in range(n)) for c in range(n)]
+    peers = [tuple(j for j in lines[i // n] + lines[n + i % n] if j != i) for i in range(n * n)]
+    return lines, peers, [(i // n, n + i % n) for i in range(n * n)]
+
+
+class _Counter:
+    """The uniqueness proof on bare bit masks: the same rules as `_Futoshiki` (inequality bounds,
+    naked and hidden singles) run to the same fixed point, and the same guesses (fewest options,
+    lowest cell first), so the search tree, its node count and the order of the solutions found
+    are the recording solver's; only the notes and the generator plumbing are gone. The
+    generator proves several draws per instance, so this loop is most of the task's time."""
+
+    def __init__(self, state: State):
+        n = self.n = state.n
+        self.full = full_mask(n)
+        self.lines, self.peers, self.line_of = _geometry(n)
+        self.bounds: list[list[tuple[int, int]]] = [[] for _ in range(n * n)]  # (a, b): a < b
+        for r1, c1, r2, c2 in state.inequalities:
+            pair = (r1 * n + c1, r2 * n + c2)
+            self.bounds[pair[0]].append(pair)
+            self.bounds[pair[1]].append(pair)
+        self.givens = [(r * n + c, 1 << v) for r, row in enumerate(state.grid) for c, v in enumerate(row) if v]
+        self.nodes = 0
+        self.solutions: list[list[int]] = []  # each solution's digits, row-major
+
+    def settle(self, cand: list[int], struck: list[bool], changed: list[int]) -> bool:
+        """Narrow `cand` to the fixed point of the rules, working from the cells in `changed`;
+        False on a contradiction. `struck[i]`: cell i's single number is gone from its row and
+        column. Only the neighbourhood of a change is looked at again."""
+        peers, bounds, lines, line_of, full = self.peers, self.bounds, self.lines, self.line_of, self.full
+        stack = changed
+        while True:
+            dirty = set()
+            while stack:
+                i = stack.pop()
+                m = cand[i]
+                if not struck[i] and not m & (m - 1):
+                    struck[i] = True
+                    for j in peers[i]:
+                        if cand[j] & m:
+                            cand[j] ^= m
+                            if not cand[j]:
+                                return False
+                            stack.append(j)
+                for a, b in bounds[i]:  # a < b
+                    ca, cb = cand[a], cand[b]
+                    na = ca & ((1 << (cb.bit_length() - 1)) - 1)
+                    if not na:
+                        return False
+                    nb = cb & -((na & -na) << 1)
+                    if not nb:
+                        return False
+                    if na != ca:
+                        cand[a] = na
+                        stack.append(a)
+                    if nb != cb:
+                        cand[b] = nb
+                        stack.append(b)
+                dirty.update(line_of[i])
+            for k in dirty:
+                line = lines[k]
+                once = twice = 0
+                for i in line:
+                    m = cand[i]
+                    twice |= once & m
+                    once |= m
+                if once != full:
+                    return False  # a number has no place in the line
+                alone = once & ~twice
+                if alone:
+                    for i in line:
+                        m = cand[i] & alone
+                        if m:
+                            if m & (m - 1):
+                                return False  # one cell is the only place for two numbers
+                            if m != cand[i]:
+                                cand[i] = m
+                                stack.append(i)
+            if not stack:
+                return True
+
+    def count(self, limit: int, budget: int) -> int:
+        """Solutions up to `limit`; raises OverBudget past `budget` guesses."""
+        cand = [self.full] * (self.n * self.n)
+        for i, bit in self.givens:
+            cand[i] = bit
+        self.solutions = []
+        self._descend(cand, [False] * len(cand), list(range(len(cand))), limit, budget)
+        return len(self.solutions)
+
+    def _descend(self, cand: list[int], struck: list[bool], changed: list[int], limit: int,
+                 budget: int) -> bool:
+        if not self.settle(cand, struck, changed):
+            return False
+        best, size = -1, 99
+        for i, m in enumerate(cand):
+            if m & (m - 1):
+                b = m.bit_count()
+                if b < size:
+                    best, size = i, b
+        if best < 0:
+            self.solutions.append([m.bit_length() - 1 for m in cand])
+            return len(self.solutions) >= limit
+        m = cand[best]
+        while m:
+            bit = m & -m
+            m ^= bit
+            self.nodes += 1
+            if self.nodes > budget:
+                raise OverBudget
+            trial = list(cand)
+            trial[best] = bit
+            if self._descend(trial, list(struck), [best], limit, budget):
+                return True
+        return False
+
+
 class Futoshiki(Task[State]):
     name = "futoshiki"
     category = "puzzles"
     official_name = "futoshiki"
+    version = 2  # palette picture drawn from cached labels (the puzzles themselves are unchanged)
     levels = LEVELS
     rules = ("Fill the n x n grid with the numbers 1 to n so that each number appears exactly once "
              "in every row and every column. Given numbers stay. An inequality sign between two "
@@ -82,14 +206,14 @@ class Futoshiki(Task[State]):
             ineq = [[r1, c1, r2, c2] if square[r1][c1] < square[r2][c2] else [r2, c2, r1, c1]
                     for r1, c1, r2, c2 in sorted(chosen)]
             state = State(n=n, grid=grid, inequalities=ineq)
-            solver = _Futoshiki(state, record=False)
+            solver = _Counter(state)
             try:
                 if solver.count(2, COUNT_BUDGET) == 1:
                     state._count = 1
                     return state
             except OverBudget:
                 raise Rejected("uniqueness not proved within budget") from None
-            rival = next(v for _, v in solver.solutions if v != [x for row in square for x in row])
+            rival = next(v for v in solver.solutions if v != [x for row in square for x in row])
             splits = [p for p in pairs if p not in chosen and
                       (square[p[0]][p[1]] < square[p[2]][p[3]])
                       != (rival[p[0] * n + p[1]] < rival[p[2] * n + p[3]])]
@@ -109,7 +233,7 @@ class Futoshiki(Task[State]):
         count = state._count
         if count is None:
             try:
-                count = _Futoshiki(state, record=False).count(2, COUNT_BUDGET)
+                count = _Counter(state).count(2, COUNT_BUDGET)
             except OverBudget:
                 count = None
         answer = list_rows(solver.grid())
@@ -134,28 +258,61 @@ class Futoshiki(Task[State]):
         return f"{intro}\n\n{body}\n\nAnswer with {self.answer_format}."
 
     def render(self, state: State) -> list[bytes]:
+        # drawn straight into a palette picture from cached labels: quantising an RGB picture
+        # was most of the time of a small instance
         n, cell, gap = state.n, 46, 22
         step = cell + gap
-        image, draw, x0, y0 = board(n, n, step, (14, 14, 14 - gap, 14 - gap))
+        side = 28 + n * step - gap
+        image = Image.new("P", (side, side), 0)
+        image.putpalette(PALETTE)
+        draw = ImageDraw.Draw(image)
+        x0 = y0 = 14
         for r in range(n):
             for c in range(n):
                 x, y = x0 + c * step, y0 + r * step
-                draw.rectangle([x, y, x + cell, y + cell], outline=BLACK, width=2)
+                draw.rectangle([x, y, x + cell, y + cell], outline=1, width=2)
                 if state.grid[r][c]:
-                    text_center(draw, (x + cell / 2, y + cell / 2), str(state.grid[r][c]), 24, fill=BLUE)
+                    _label(image, x + cell // 2, y + cell // 2, str(state.grid[r][c]), 24, BLUE_RAMP)
         for r1, c1, r2, c2 in state.inequalities:
             if r1 == r2:  # horizontal neighbours: the sign opens towards the larger cell
                 sign = "<" if c1 < c2 else ">"
-                at = (x0 + min(c1, c2) * step + cell + gap / 2, y0 + r1 * step + cell / 2)
+                at = (x0 + min(c1, c2) * step + cell + gap // 2, y0 + r1 * step + cell // 2)
             else:
                 sign = "∧" if r1 < r2 else "∨"
-                at = (x0 + c1 * step + cell / 2, y0 + min(r1, r2) * step + cell + gap / 2)
-            text_center(draw, at, sign, 20, fill=RED)
+                at = (x0 + c1 * step + cell // 2, y0 + min(r1, r2) * step + cell + gap // 2)
+            _label(image, *at, sign, 20, RED_RAMP)
         return [to_png(image)]
 
     def initial_state(self, state: State) -> dict:
         return {"n": state.n, "grid": [list(row) for row in state.grid],
                 "inequalities": [list(q) for q in state.inequalities]}
+
+
+# the palette: white, black, then 15 shades from white to blue (givens) and to red (signs), the
+# anti-aliased edges of a label at its coverage
+SHADES = 15
+BLUE_RAMP, RED_RAMP = 2, 2 + SHADES
+PALETTE = [255, 255, 255, *BLACK] + [
+    round(255 + (v - 255) * k / SHADES) for colour in (BLUE, RED) for k in range(1, SHADES + 1) for v in colour]
+
+
+@lru_cache(maxsize=64)
+def _stamp(text: str, size: int, ramp: int) -> tuple[Image.Image, Image.Image, int, int]:
+    """A label centred on (0, 0) as palette indices of its colour's ramp, the mask of its inked
+    pixels, and the offset of its top-left corner."""
+    face = font(size)
+    left, top, right, bottom = face.getbbox(text, anchor="mm")
+    cover = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(cover).text((-left, -top), text, font=face, fill=255, anchor="mm")
+    level = [(v * SHADES + 127) // 255 for v in range(256)]
+    index = cover.point([ramp + k - 1 if k else 0 for k in level])
+    stamp = Image.frombytes("P", cover.size, index.tobytes())
+    return stamp, cover.point([255 if k else 0 for k in level], "1"), left, top
+
+
+def _label(image: Image.Image, x: int, y: int, text: str, size: int, ramp: int) -> None:
+    stamp, mask, left, top = _stamp(text, size, ramp)
+    image.paste(stamp, (x + left, y + top), mask)
 
 
 register(Futoshiki())
