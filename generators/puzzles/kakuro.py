@@ -32,6 +32,8 @@ LEVELS = {
     5: (7, 0.3, 30),
 }
 COUNT_BUDGET = 2000  # guesses per uniqueness proof
+DIGITS = 0b1111111110  # bit d = digit d
+MIRROR = [sum(1 << 9 - d for d in range(10) if m >> d & 1) for m in range(1 << 10)]  # bit d -> 9 - d
 REDRAWS = 3  # cells re-drawn per failed proof
 
 
@@ -81,19 +83,57 @@ def runs_of(layout: list[str]) -> list[tuple[str, tuple[int, int], list[tuple[in
     return runs
 
 
+class _RunTable:
+    """The digit sets of one (length, total), indexed for the counting search: per cell mask, the
+    sets it meets as a bit set over the sets' indices, and per such bit set, the union of its sets
+    (both filled on first use)."""
+
+    def __init__(self, length: int, total: int):
+        self.sets = combos(length, total)
+        self.every = (1 << len(self.sets)) - 1
+        self.meets: dict[int, int] = {}
+        self.unions: dict[int, int] = {}
+
+    def meeting(self, mask: int) -> int:
+        hit = 0
+        for k, m in enumerate(self.sets):
+            if m & mask:
+                hit |= 1 << k
+        self.meets[mask] = hit
+        return hit
+
+    def union(self, alive: int) -> int:
+        out = 0
+        for k, m in enumerate(self.sets):
+            if alive >> k & 1:
+                out |= m
+        self.unions[alive] = out
+        return out
+
+
+@lru_cache(maxsize=None)
+def _run_table(length: int, total: int) -> _RunTable:
+    return _RunTable(length, total)
+
+
 @lru_cache(maxsize=1 << 17)
 def _settle_run(length: int, total: int, cands: tuple[int, ...]) -> tuple[int, ...] | None:
     """One run's cells narrowed to the digits of the sets that still fit, with placed digits
     struck from the other cells (to a fixed point); None when nothing fits. Cached: the same
     run pattern comes back at every node of the counting search."""
+    table = _run_table(length, total)
+    meets, unions = table.meets, table.unions
     cs = list(cands)
     while True:
-        fits = [m for m in combos(length, total) if all(c & m for c in cs)]
-        if not fits:
+        alive = table.every
+        for c in cs:
+            hit = meets.get(c)
+            alive &= table.meeting(c) if hit is None else hit
+        if not alive:
             return None
-        union = 0
-        for m in fits:
-            union |= m
+        union = unions.get(alive)
+        if union is None:
+            union = table.union(alive)
         placed = 0
         for c in cs:
             if c & (c - 1) == 0:
@@ -343,9 +383,14 @@ class _Board:
                     if d is not None and across[d] == across[c] and down[d] == down[b]:
                         self.rects.append((a, b, c, d))
         self.cell_rects: list[list[int]] = [[] for _ in self.cells]
+        self.run_rects: list[list[int]] = [[] for _ in self.runs]  # rectangles using the run
+        # per rectangle its runs: top (a b), bottom (c d), left (a c), right (b d)
+        self.rect_runs = [(across[a], across[c], down[a], down[b]) for a, b, c, _ in self.rects]
         for k, rect in enumerate(self.rects):
             for i in rect:
                 self.cell_rects[i].append(k)
+            for run in self.rect_runs[k]:
+                self.run_rects[run].append(k)
 
     def totals(self, vals: list[int]) -> list[int]:
         return [sum(vals[i] for i in ids) for _, _, ids in self.runs]
@@ -360,19 +405,24 @@ class _Board:
             out.append(mask)
         return out
 
-    def swappable(self, rect: tuple[int, int, int, int], vals: list[int], masks: list[int]) -> bool:
-        a, b, c, d = rect
+    def swappable(self, k: int, vals: list[int], masks: list[int]) -> bool:
+        """Whether rectangle k admits a sum-keeping swap: some shift s != 0 with a + s, b - s,
+        c - s, d + s all digits that their runs' other cells do not hold. All shifts at once:
+        bit s of (free digits >> digit) says a cell can gain s, bit s of (mirrored free digits
+        >> 9 - digit) that it can lose s; `up` is s > 0, `down` the same for s < 0."""
+        a, b, c, d = self.rects[k]
+        top, bottom, left, right = self.rect_runs[k]
         va, vb, vc, vd = vals[a], vals[b], vals[c], vals[d]
         # the runs' other digits (digits are distinct within a run, so clearing bits is exact)
-        top = masks[self.cell_runs[a][0]] & ~(1 << va | 1 << vb)
-        bottom = masks[self.cell_runs[c][0]] & ~(1 << vc | 1 << vd)
-        left = masks[self.cell_runs[a][1]] & ~(1 << va | 1 << vc)
-        right = masks[self.cell_runs[b][1]] & ~(1 << vb | 1 << vd)
-        for k in range(max(1 - va, vb - 9, vc - 9, 1 - vd), min(9 - va, vb - 1, vc - 1, 9 - vd) + 1):
-            if k and not ((1 << va + k) & (top | left) or (1 << vb - k) & (top | right)
-                          or (1 << vc - k) & (bottom | left) or (1 << vd + k) & (bottom | right)):
-                return True
-        return False
+        top = masks[top] & ~(1 << va | 1 << vb)
+        bottom = masks[bottom] & ~(1 << vc | 1 << vd)
+        left = masks[left] & ~(1 << va | 1 << vc)
+        right = masks[right] & ~(1 << vb | 1 << vd)
+        free_a, free_b = DIGITS & ~(top | left), DIGITS & ~(top | right)
+        free_c, free_d = DIGITS & ~(bottom | left), DIGITS & ~(bottom | right)
+        up = free_a >> va & MIRROR[free_b] >> 9 - vb & MIRROR[free_c] >> 9 - vc & free_d >> vd
+        down = MIRROR[free_a] >> 9 - va & free_b >> vb & free_c >> vc & MIRROR[free_d] >> 9 - vd
+        return (up | down) > 1
 
     def ambiguity(self, vals: list[int], i: int, d: int) -> int:
         """How many digit sets the two runs through cell i would allow if it held d."""
@@ -402,21 +452,36 @@ class _Board:
         return True
 
     def close_swaps(self, rng: random.Random, vals: list[int], limit: int) -> bool:
-        """Re-draw digits of open rectangles until none is open (at most `limit` changes)."""
+        """Re-draw digits of open rectangles until none is open (at most `limit` changes). A
+        change can open or close only the rectangles on the changed cell's two runs: only those
+        are looked at again."""
+        masks = self.masks(vals)
+        is_open = [self.swappable(k, vals, masks) for k in range(len(self.rects))]
+
         def still_open(i: int, d: int) -> tuple[int, int]:
-            trial = list(masks)  # vals[i] already holds d here; masks still have the old digit
-            for run in self.cell_runs[i]:
-                trial[run] = masks[run] & ~(1 << held[i]) | 1 << d
-            return (sum(self.swappable(self.rects[k], vals, trial) for k in self.cell_rects[i]),
-                    self.ambiguity(vals, i, d))
+            across, down = self.cell_runs[i]  # vals[i] holds d here; masks the old digit
+            keep = masks[across], masks[down]
+            masks[across] = keep[0] & ~(1 << held[i]) | 1 << d
+            masks[down] = keep[1] & ~(1 << held[i]) | 1 << d
+            opened = 0
+            for k in self.cell_rects[i]:
+                opened += self.swappable(k, vals, masks)
+            masks[across], masks[down] = keep
+            return opened, self.ambiguity(vals, i, d)
 
         for _ in range(limit + 1):
-            masks, held = self.masks(vals), list(vals)
-            open_rects = [rect for rect in self.rects if self.swappable(rect, vals, masks)]
+            open_rects = [rect for rect, is_ in zip(self.rects, is_open) if is_]
             if not open_rects:
                 return True
-            if not self.redraw(rng, vals, list(rng.choice(open_rects)), still_open):
+            held = list(vals)
+            cells = rng.choice(open_rects)
+            if not self.redraw(rng, vals, list(cells), still_open):
                 return False
+            i = next(i for i in cells if vals[i] != held[i])
+            for run in self.cell_runs[i]:
+                masks[run] = masks[run] & ~(1 << held[i]) | 1 << vals[i]
+                for k in self.run_rects[run]:
+                    is_open[k] = self.swappable(k, vals, masks)
         return False
 
     def state(self, vals: list[int]) -> State:
@@ -428,8 +493,13 @@ class _Board:
         return State(layout=self.layout, right=right, down=down)
 
 
-def _counter(state: State) -> _Counter:
-    board = _Board(state.layout)
+def _any_digit(i: int, d: int) -> int:
+    """The repair's redraw score: every change alike (the random tie-break decides)."""
+    return 1
+
+
+def _counter(state: State, board: _Board | None = None) -> _Counter:
+    board = board or _Board(state.layout)
     totals = [state.right[r][c] if way == "across" else state.down[r][c] for way, (r, c), _ in board.runs]
     return _Counter([(ids, t) for (_, _, ids), t in zip(board.runs, totals)], len(board.cells))
 
@@ -493,22 +563,23 @@ class Kakuro(Task[State]):
             if not board.close_swaps(rng, vals, 4 * len(vals)):
                 raise Rejected("a sum-keeping swap stays open")
             state = board.state(vals)
-            counter = _counter(state)
+            counter = _counter(state, board)
             try:
                 if counter.count(2, COUNT_BUDGET) == 1:
                     state._count = 1
                     return state
             except OverBudget:
                 raise Rejected("uniqueness not proved within budget") from None
-            # a second solution exists: re-draw a cell where the two differ, to the digit that
-            # most narrows its two runs' digit sets (extreme sums pin digits down)
-            # (one change per run touched, so that one round can break several swap cycles)
+            # a second solution exists: re-draw a cell where the two differ, to a random digit
+            # (one change per run touched, so that one round can break several swap cycles).
+            # Steering the digit towards sums with fewer digit sets was tried (in version 3 the
+            # score meant to do so compared a digit with itself): it made repairs loop, with
+            # two to three times the proofs per instance at levels 2-3
             differ = sorted({i for found in counter.solutions for i, v in enumerate(found) if v != vals[i]})
-            narrowing = lambda i, d: board.ambiguity(vals, i, d) / board.ambiguity(vals, i, vals[i])
             changed = 0
             while differ and changed < REDRAWS:
                 before = list(vals)
-                if not board.redraw(rng, vals, differ, narrowing):
+                if not board.redraw(rng, vals, differ, _any_digit):
                     break
                 i = next(k for k in differ if vals[k] != before[k])
                 touched = set(board.cell_runs[i])
