@@ -245,32 +245,10 @@ def _cage_table(n: int, op: str, target: int, clash: tuple[tuple[int, ...], ...]
     and per cell and value the set of fillings that put that value there, as a bitset over the
     fillings' indices (the search filters fillings with a few integer ANDs)."""
     k = len(clash)
-    out: list[tuple[int, ...]] = []
-    values = [v for v in range(1, n + 1) if op != "*" or target % v == 0]
     if op == "=":
-        values = [target] if 1 <= target <= n else []
-
-    def extend(prefix: list[int], total: int) -> None:
-        i = len(prefix)
-        if i == k:
-            if _meets(prefix, op, target):
-                out.append(tuple(prefix))
-            return
-        rest = k - i - 1
-        for v in values:
-            if op == "+":
-                left = target - total - v
-                if left < rest:
-                    break
-                if left > rest * n:
-                    continue
-            if any(prefix[j] == v for j in clash[i]):
-                continue
-            prefix.append(v)
-            extend(prefix, total + v)
-            prefix.pop()
-
-    extend([], 0)
+        out = [(target,)] if 1 <= target <= n else []
+    else:
+        out = _by_result(n, op, clash).get(target, [])
     having = [[0] * (n + 1) for _ in range(k)]
     for j, filling in enumerate(out):
         for i, v in enumerate(filling):
@@ -278,15 +256,32 @@ def _cage_table(n: int, op: str, target: int, clash: tuple[tuple[int, ...], ...]
     return out, having
 
 
-def _meets(values: list[int], op: str, target: int) -> bool:
-    if op == "+":
-        return sum(values) == target
-    if op == "*":
-        return math.prod(values) == target
-    if op == "=":
-        return values[0] == target
-    hi, lo = max(values), min(values)
-    return hi - lo == target if op == "-" else hi == lo * target
+@lru_cache(maxsize=None)
+def _by_result(n: int, op: str, clash: tuple[tuple[int, ...], ...]) -> dict[int, list[tuple[int, ...]]]:
+    """Every filling of a cage shape (values 1..n, no repeat where `clash` says two cells share
+    a line), in ascending order, grouped by what `op` makes of it. One pass per shape and
+    operator instead of one search per target: a level-5 instance meets a dozen new targets."""
+    fills: list[tuple[int, ...]] = [()]
+    for earlier in clash:
+        longer = []
+        for f in fills:
+            taken = {f[j] for j in earlier}
+            longer.extend(f + (v,) for v in range(1, n + 1) if v not in taken)
+        fills = longer
+    groups: dict[int, list[tuple[int, ...]]] = {}
+    for f in fills:
+        if op == "+":
+            key = sum(f)
+        elif op == "*":
+            key = math.prod(f)
+        elif op == "-":
+            key = max(f) - min(f)
+        elif max(f) % min(f) == 0:  # "/"
+            key = max(f) // min(f)
+        else:
+            continue
+        groups.setdefault(key, []).append(f)
+    return groups
 
 
 def _values(mask: int) -> tuple[int, ...]:
@@ -295,6 +290,15 @@ def _values(mask: int) -> tuple[int, ...]:
 
 
 _BITS = [_values(m) for m in range(1 << 10)]  # masks of 1..9, the generator's sizes
+
+
+@lru_cache(maxsize=None)
+def _lines(n: int) -> tuple[list[list[int]], list[list[int]], list[set[int]]]:
+    """Rows, columns and each cell's row and column mates (built once per size: a repair
+    round builds a fresh model)."""
+    rows = [[r * n + c for c in range(n)] for r in range(n)]
+    cols = [[r * n + c for r in range(n)] for c in range(n)]
+    return rows, cols, [set(rows[v // n] + cols[v % n]) - {v} for v in range(n * n)]
 
 
 class _Model:
@@ -315,9 +319,8 @@ class _Model:
                                f"cage {cage.target}{cage.operator}" if cage.operator != "=" else
                                f"single-cell cage {cage.target}", fills))
             self.tables.append((having, (1 << len(fills)) - 1))
-        self.rows = [[r * n + c for c in range(n)] for r in range(n)]
-        self.cols = [[r * n + c for r in range(n)] for c in range(n)]
-        self.peers = [set(self.rows[v // n] + self.cols[v % n]) - {v} for v in range(n * n)]
+        self.rows, self.cols, self.peers = _lines(n)
+        self.row_of, self.col_of = [v // n for v in range(n * n)], [v % n for v in range(n * n)]
         self._memo: list[dict[tuple, tuple[int, ...] | None]] = [{} for _ in cages]
 
     def cell(self, var: int) -> str:
@@ -333,9 +336,9 @@ class _Model:
         """Values placed per row and column as masks; None when some value repeats in a line."""
         n = self.n
         rows, cols = [0] * n, [0] * n
-        for v, x in enumerate(vals):
+        for x, r, c in zip(vals, self.row_of, self.col_of):
             if x is not None:
-                b, r, c = 1 << x, v // n, v % n
+                b = 1 << x
                 if rows[r] & b or cols[c] & b:
                     return None
                 rows[r] |= b
@@ -374,10 +377,10 @@ class _Model:
         if used is None:
             return self._repeat(vals), []
         rows, cols = used
-        dom = [None if x is not None else full & ~(rows[v // n] | cols[v % n])
-               for v, x in enumerate(vals)]
+        dom = [None if x is not None else full & ~(rows[r] | cols[c])
+               for x, r, c in zip(vals, self.row_of, self.col_of)]
         # a placed cell's "candidates" are its value: one key per cage pattern, memoised
-        cand = [1 << x if x is not None else dom[v] for v, x in enumerate(vals)]
+        cand = [1 << x if x is not None else d for x, d in zip(vals, dom)]
         cage_of: dict[int, str] = {}
         memo = self._memo
         for k, (cells, name, _fills) in enumerate(self.cages):
