@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import itertools
 import random
+from functools import lru_cache
+from operator import itemgetter
 
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import gray_canvas, gray_png, gray_text, grid_text, rc, search, traced
+from generators.puzzles._gridB import gray_canvas, gray_png, gray_text, rc, search, traced
 from generators.registry import register
 from generators.render import LIGHT, grid
 
@@ -131,18 +133,24 @@ def _valid_rows(n: int) -> list[tuple[int, ...]]:
 def _random_solution(n: int, rng: random.Random) -> list[int]:
     """Row-by-row backtracking over the valid rows (columns kept balanced, free of triples, distinct)."""
     options = _valid_rows(n)
+    bits = {row: sum(v << c for c, v in enumerate(row)) for row in options}
+    full = (1 << n) - 1
     chosen: list[tuple[int, ...]] = []
+    ones = [0] * n  # per column, the 1s in the chosen rows
+    half = n // 2
     budget = [20000]
 
     def fits(row: tuple[int, ...]) -> bool:
         k = len(chosen)
         if row in chosen:
             return False
-        for c in range(n):
-            ones = sum(r[c] for r in chosen) + row[c]
-            if ones > n // 2 or (k + 1 - ones) > n // 2:
+        if k >= 2:  # a column's last two digits and this one alike
+            a, b, m = bits[chosen[-1]], bits[chosen[-2]], bits[row]
+            if a & b & m or ~(a | b | m) & full:
                 return False
-            if k >= 2 and chosen[-1][c] == chosen[-2][c] == row[c]:
+        low = k + 1 - half  # at most half 0s among k + 1 rows
+        for o, v in zip(ones, row):
+            if not low <= o + v <= half:
                 return False
         return True
 
@@ -157,14 +165,46 @@ def _random_solution(n: int, rng: random.Random) -> list[int]:
         for row in order:
             if fits(row):
                 chosen.append(row)
+                ones[:] = [o + v for o, v in zip(ones, row)]
                 if extend():
                     return True
                 chosen.pop()
+                ones[:] = [o - v for o, v in zip(ones, row)]
         return False
 
     if not extend():
         raise Rejected("no full grid found")
     return [v for row in chosen for v in row]
+
+
+@lru_cache(maxsize=None)
+def _line_rules(v: tuple[int | None, ...]) -> tuple[str | None, tuple[tuple[int, int, int | None], ...]]:
+    """What the line rules say about one line's pattern: the broken rule (to follow "row 3"),
+    or the placements they force in order, as (position, value, the digit whose quota is full;
+    None for "no three alike"). Cached by pattern: a line comes back unchanged in most rounds."""
+    half = len(v) // 2
+    zeros, ones = v.count(0), v.count(1)
+    if zeros > half or ones > half:
+        return f"has more than {half} {'0s' if zeros > half else '1s'}", ()
+    found: list[tuple[int, int, int | None]] = []
+    for k in range(len(v) - 2):
+        a, b, c = v[k], v[k + 1], v[k + 2]
+        if a is not None and a == b == c:
+            return f"has three {a}s in a row", ()
+        if a is None and b is not None and b == c:
+            found.append((k, 1 - b, None))
+        elif c is None and a is not None and a == b:
+            found.append((k + 2, 1 - a, None))
+        elif b is None and a is not None and a == c:
+            found.append((k + 1, 1 - a, None))
+    if None in v:
+        for digit, have in ((0, zeros), (1, ones)):
+            if have == half:
+                found += [(k, 1 - digit, digit) for k in range(len(v)) if v[k] is None]
+    return None, tuple(found)
+
+
+SYMBOL = {None: ".", 0: "0", 1: "1"}
 
 
 class _Model:
@@ -176,6 +216,7 @@ class _Model:
         cols = [[r * n + c for r in range(n)] for c in range(n)]
         self.lines = [("row", i, line) for i, line in enumerate(rows)] + \
                      [("column", i, line) for i, line in enumerate(cols)]
+        self.readers = [itemgetter(*line) for _, _, line in self.lines]  # vals -> the line's tuple
 
     def cell(self, var: int) -> str:
         return rc(var, self.n)
@@ -184,37 +225,28 @@ class _Model:
         return str(val)
 
     def anchor(self, vals: list) -> str:
-        return grid_text(vals, self.n, str)
+        # grid_text's picture of the grid, from a symbol table (every recorded step has one)
+        cells = [SYMBOL[v] for v in vals]
+        n = self.n
+        return "\n".join(" ".join(cells[r * n:(r + 1) * n]) for r in range(n))
 
     def deduce(self, vals: list):
         forced: list = []
-        half = self.half
         complete: dict[str, dict[tuple, int]] = {"row": {}, "column": {}}
-        for kind, i, line in self.lines:
-            v = [vals[j] for j in line]
-            zeros, ones = v.count(0), v.count(1)
-            if zeros > half or ones > half:
-                return f"{kind} {i} has more than {half} {'0s' if zeros > half else '1s'}", []
-            for k in range(len(v) - 2):
-                a, b, c = v[k], v[k + 1], v[k + 2]
-                if a is not None and a == b == c:
-                    return f"{kind} {i} has three {a}s in a row", []
-                if a is None and b is not None and b == c:
-                    forced.append((line[k], 1 - b, "no three alike"))
-                elif c is None and a is not None and a == b:
-                    forced.append((line[k + 2], 1 - a, "no three alike"))
-                elif b is None and a is not None and a == c:
-                    forced.append((line[k + 1], 1 - a, "no three alike"))
+        for (kind, i, line), read in zip(self.lines, self.readers):
+            v = read(vals)
+            why, found = _line_rules(v)
+            if why:
+                return f"{kind} {i} {why}", []
             if None not in v:
-                key = tuple(v)
-                if key in complete[kind]:
-                    return f"{kind}s {complete[kind][key]} and {i} are identical", []
-                complete[kind][key] = i
+                if v in complete[kind]:
+                    return f"{kind}s {complete[kind][v]} and {i} are identical", []
+                complete[kind][v] = i
                 continue
-            for digit, have in ((0, zeros), (1, ones)):
-                if have == half:
-                    rule = f"{kind} {i} already has its {half} {digit}s"
-                    forced += [(line[k], 1 - digit, rule) for k in range(len(v)) if v[k] is None]
+            for k, value, full_digit in found:
+                rule = "no three alike" if full_digit is None else \
+                    f"{kind} {i} already has its {self.half} {full_digit}s"
+                forced.append((line[k], value, rule))
         if not forced:
             forced = self._distinct_lines(vals, complete)
         return None, forced
