@@ -79,6 +79,55 @@ class OverBudget(Exception):
     """A search ran past its node budget."""
 
 
+class MaskCounter:
+    """The bare uniqueness proof on bit masks (bit d of `cand[i]`: digit d is still possible in
+    cell i), shared by the puzzles whose generators prove many draws: settle to the rules' fixed
+    point, guess in the undecided cell with the fewest options (lowest index first, lowest digit
+    first), stop at `limit` solutions, raise OverBudget past `budget` guesses.
+
+    A subclass gives `settle(cand, extra, changed)` (narrow `cand` from the cells or constraints
+    in `changed`; False on a contradiction), and may give `fork(extra)` (per-branch copy of its own
+    bookkeeping) and `touched(cell)` (what a guess in `cell` changed)."""
+
+    nodes: int
+    solutions: list[list[int]]
+
+    def settle(self, cand: list[int], extra, changed: list[int]) -> bool:
+        raise NotImplementedError
+
+    def fork(self, extra):
+        return extra
+
+    def touched(self, cell: int) -> list[int]:
+        return [cell]
+
+    def descend(self, cand: list[int], extra, changed: list[int], limit: int, budget: int) -> bool:
+        """True once `limit` solutions are found (the search stops)."""
+        if not self.settle(cand, extra, changed):
+            return False
+        best, size = -1, 99
+        for i, m in enumerate(cand):
+            if m & (m - 1):
+                b = m.bit_count()
+                if b < size:
+                    best, size = i, b
+        if best < 0:
+            self.solutions.append([m.bit_length() - 1 for m in cand])
+            return len(self.solutions) >= limit
+        m = cand[best]
+        while m:
+            bit = m & -m
+            m ^= bit
+            self.nodes += 1
+            if self.nodes > budget:
+                raise OverBudget
+            trial = list(cand)
+            trial[best] = bit
+            if self.descend(trial, self.fork(extra), self.touched(best), limit, budget):
+                return True
+        return False
+
+
 class GuessSearch:
     """Constraint propagation plus depth-first guessing, shared by the grid puzzles.
 

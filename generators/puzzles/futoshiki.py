@@ -16,8 +16,8 @@ from PIL import Image, ImageDraw
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import (LatinSearch, OverBudget, full_mask, grid_anchor, list_rows,
-                                       random_latin)
+from generators.puzzles._gridA import (LatinSearch, MaskCounter, OverBudget, full_mask, grid_anchor,
+                                       list_rows, random_latin)
 from generators.registry import register
 from generators.render import BLACK, BLUE, RED, font, to_png
 
@@ -68,7 +68,7 @@ def _geometry(n: int) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]], lis
     return lines, peers, [(i // n, n + i % n) for i in range(n * n)]
 
 
-class _Counter:
+class _Counter(MaskCounter):
     """The uniqueness proof on bare bit masks: the same rules as `_Futoshiki` (inequality bounds,
     naked and hidden singles) run to the same fixed point, and the same guesses (fewest options,
     lowest cell first), so the search tree, its node count and the order of the solutions found
@@ -150,34 +150,11 @@ class _Counter:
         for i, bit in self.givens:
             cand[i] = bit
         self.solutions = []
-        self._descend(cand, [False] * len(cand), list(range(len(cand))), limit, budget)
+        self.descend(cand, [False] * len(cand), list(range(len(cand))), limit, budget)
         return len(self.solutions)
 
-    def _descend(self, cand: list[int], struck: list[bool], changed: list[int], limit: int,
-                 budget: int) -> bool:
-        if not self.settle(cand, struck, changed):
-            return False
-        best, size = -1, 99
-        for i, m in enumerate(cand):
-            if m & (m - 1):
-                b = m.bit_count()
-                if b < size:
-                    best, size = i, b
-        if best < 0:
-            self.solutions.append([m.bit_length() - 1 for m in cand])
-            return len(self.solutions) >= limit
-        m = cand[best]
-        while m:
-            bit = m & -m
-            m ^= bit
-            self.nodes += 1
-            if self.nodes > budget:
-                raise OverBudget
-            trial = list(cand)
-            trial[best] = bit
-            if self._descend(trial, list(struck), [best], limit, budget):
-                return True
-        return False
+    def fork(self, struck: list[bool]) -> list[bool]:
+        return list(struck)
 
 
 class Futoshiki(Task[State]):

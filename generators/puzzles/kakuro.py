@@ -18,8 +18,8 @@ from itertools import combinations
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import (Contradiction, GuessSearch, OverBudget, cell_name, digits_of,
-                                       show_set)
+from generators.puzzles._gridA import (Contradiction, GuessSearch, MaskCounter, OverBudget, cell_name,
+                                       digits_of, show_set)
 from generators.puzzles._gridB import gray_canvas, gray_png, gray_text
 from generators.registry import register
 
@@ -148,7 +148,7 @@ def _settle_run(length: int, total: int, cands: tuple[int, ...]) -> tuple[int, .
         cs = new
 
 
-class _Counter:
+class _Counter(MaskCounter):
     """The uniqueness proof: run-set propagation plus guessing, on bare bit masks (no trace).
     A cell is placed when one bit is left."""
 
@@ -186,33 +186,14 @@ class _Counter:
         """Solutions up to `limit`; raises OverBudget past `budget` guesses."""
         cand = [0b1111111110] * len(self.cell_runs)
         self.solutions = []
-        self._descend(cand, list(range(len(self.runs))), limit, budget)
+        self.descend(cand, None, list(range(len(self.runs))), limit, budget)
         return len(self.solutions)
 
-    def _descend(self, cand: list[int], queue: list[int], limit: int, budget: int) -> bool:
-        if not self.propagate(cand, queue):
-            return False
-        best, size = -1, 10
-        for i, m in enumerate(cand):
-            if m & (m - 1):
-                b = m.bit_count()
-                if b < size:
-                    best, size = i, b
-        if best < 0:
-            self.solutions.append([m.bit_length() - 1 for m in cand])
-            return len(self.solutions) >= limit
-        m = cand[best]
-        while m:
-            bit = m & -m
-            m ^= bit
-            self.nodes += 1
-            if self.nodes > budget:
-                raise OverBudget
-            trial = list(cand)
-            trial[best] = bit
-            if self._descend(trial, list(self.cell_runs[best]), limit, budget):
-                return True
-        return False
+    def settle(self, cand: list[int], extra: None, queue: list[int]) -> bool:
+        return self.propagate(cand, queue)
+
+    def touched(self, cell: int) -> list[int]:
+        return list(self.cell_runs[cell])  # the runs through the guessed cell
 
 
 class _Kakuro(GuessSearch):
