@@ -66,12 +66,11 @@ def cmd_run(args) -> int:
     """The main job: every task x levels x a few instances through the build-dataset flow."""
     config = _build_config(args, workers=args.workers, ray_address=args.ray_address)
     root = _check_root(config)
+    from flows.build import BuildIncomplete
     from flows.dataset import build_dataset
     from flows.report import summary, write_png
     from storage.catalog import format_table
     from storage.shards import read_manifest
-
-    from flows.build import BuildIncomplete
 
     started = time.perf_counter()
     try:
