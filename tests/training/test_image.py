@@ -60,6 +60,17 @@ def test_each_picture_becomes_its_visual_tokens(store):
         assert vision.pixel_values.shape[0] == int(vision.grid_thw.prod(-1).sum())
 
 
+def test_engines_that_expand_pictures_themselves_get_one_placeholder_per_picture(store):
+    from training.rollout.vllm import collapse_image_pads
+
+    _, _, tok, images = _vision_policy()
+    pad = tok.convert_tokens_to_ids(IMAGE_PAD)
+    p = next(p for p in load_store_prompts(_data(store)) if p.task == "isomorphism")
+    ids, _ = encode_image_prompt(tok, images, pad, p, 4096)
+    compact = collapse_image_pads(ids, pad)
+    assert compact.count(pad) == 2 and [t for t in ids if t != pad] == [t for t in compact if t != pad]
+
+
 def test_truncation_cuts_the_question_never_the_pictures(store):
     _, _, tok, images = _vision_policy()
     pad = tok.convert_tokens_to_ids(IMAGE_PAD)
