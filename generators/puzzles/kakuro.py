@@ -184,7 +184,7 @@ class _Counter(MaskCounter):
 
     def count(self, limit: int, budget: int) -> int:
         """Solutions up to `limit`; raises OverBudget past `budget` guesses."""
-        cand = [0b1111111110] * len(self.cell_runs)
+        cand = [DIGITS] * len(self.cell_runs)
         self.solutions = []
         self.descend(cand, None, list(range(len(self.runs))), limit, budget)
         return len(self.solutions)
@@ -211,7 +211,7 @@ class _Kakuro(GuessSearch):
             for i in ids:
                 self.cell_runs[i].append(len(self.runs))
             self.runs.append((ids, total, f"{way} {total} from {cell_name(r, c)} ({len(ids)} cells)"))
-        self.cand = [0b1111111110] * len(self.cells)
+        self.cand = [DIGITS] * len(self.cells)
         self.value = [0] * len(self.cells)
         self.dirty = set(range(len(self.runs)))  # runs whose cells changed since last checked
         self.singles: list[int] = []             # cells narrowed to one digit, to place
