@@ -119,6 +119,12 @@ def load_policy(cfg: PolicyConfig, device: str | torch.device = "cpu"):
     return model, tok
 
 
+def vision_token_ids(config) -> list[int]:
+    """The picture placeholder and marker tokens of a vision-language model (none otherwise)."""
+    keys = ("image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id")
+    return sorted({getattr(config, k) for k in keys if getattr(config, k, None) is not None})
+
+
 def is_vision_model(model) -> bool:
     return getattr(model.config, "image_token_id", None) is not None and hasattr(model.config, "vision_config")
 

@@ -28,10 +28,11 @@ from training.data import (Cursor, Mixture, Prompt, encode_image_prompt, encode_
 from training.lora import apply_lora, has_lora, merged_state_dict, trainable_parameters
 from training.losses import (Counts, ahpo_loss, count_tokens, group_advantages, success_gate,
                              token_entropy, token_logprobs)
-from training.policy import is_vision_model, load_image_processor, load_policy, stop_ids
+from training.policy import (is_vision_model, load_image_processor, load_policy, stop_ids,
+                             vision_token_ids)
 from training.reward import RewardPool
 from training.rollout.base import RolloutBackend, Sample, Sampling, Vision, model_inputs
-from training.rollout.hf import HFBackend, vision_token_ids
+from training.rollout.hf import HFBackend
 
 GATE_MODE = {"ahpo": "adaptive", "grpo": "off", "static_ahpo": "on", "sft": "on", "luffy": "on"}
 

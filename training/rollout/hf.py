@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 
 from training.losses import token_logprobs
+from training.policy import vision_token_ids
 from training.rollout.base import Sample, Sampling, Vision, model_inputs
 
 
@@ -62,12 +63,6 @@ class HFBackend:
 
     def wake(self) -> None:
         pass
-
-
-def vision_token_ids(config) -> list[int]:
-    """The picture placeholder and marker tokens of a vision-language model (none otherwise)."""
-    keys = ("image_token_id", "video_token_id", "vision_start_token_id", "vision_end_token_id")
-    return sorted({getattr(config, k) for k in keys if getattr(config, k, None) is not None})
 
 
 class HFRolloutWorker:
