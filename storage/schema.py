@@ -155,8 +155,14 @@ class TrainStepRow(Row):
     t_reward: float
     t_update: float
     t_sync: float
-    tokens_per_s: float
+    tokens_per_s: float = Field(description="distinct tokens of the step (generated + expert) per second")
     mfu: typing.Optional[float]
+    # added with the micro-batched update (older shards read these as NULL)
+    generated_tokens: typing.Optional[int] = Field(None, description="rollout tokens sampled, all ranks")
+    generate_tokens_per_s: typing.Optional[float] = None
+    update_tokens_per_s: typing.Optional[float] = Field(None, description="tokens through the update's "
+                                                        "forwards (old log-probs + each epoch) per second")
+    mfu_update: typing.Optional[float] = None
 
 
 TABLES: dict[str, type[Row]] = {"instances": InstanceRow, "traces": TraceRow, "serg_cache": CacheRow,

@@ -37,8 +37,19 @@ class TinyPolicy(_Strict):
 class PolicyConfig(_Strict):
     path: str | None = Field(None, description="HF model folder or hub name; none = tiny policy")
     tiny: TinyPolicy = Field(default_factory=TinyPolicy)
-    dtype: Literal["float32", "bfloat16"] = "float32"
-    gradient_checkpointing: bool = False
+    dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="compute dtype of the update's forward and backward. bfloat16: the model "
+        "runs in bfloat16 (autocast, or FSDP2's parameter dtype) while trainable weights, their "
+        "gradients and the AdamW states stay float32 (master weights); frozen weights (a LoRA base) "
+        "are stored in it. auto: bfloat16 on a GPU, float32 on CPU")
+    gradient_checkpointing: bool | None = Field(
+        None, description="recompute each block's activations in backward instead of keeping them; "
+        "none = on for a model folder, off for the tiny policy")
+    attn_implementation: Literal["sdpa", "eager", "flash_attention_2"] | None = Field(
+        None, description="transformers' attention kernel; none = its default (sdpa)")
+
+    def checkpointing(self) -> bool:
+        return self.path is not None if self.gradient_checkpointing is None else self.gradient_checkpointing
 
 
 class ExternalDataset(_Strict):
@@ -81,6 +92,13 @@ class RolloutConfig(_Strict):
     backend: Literal["hf", "vllm"] = "hf"
     actor: bool = Field(False, description="hf backend in a Ray actor (weights pushed each step)")
     n_on: int = Field(5, ge=1, description="rollouts per prompt")
+    dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="weights of the rollout engine; auto = bfloat16 on a GPU, float32 on CPU")
+    max_batch_tokens: int = Field(
+        524288, ge=1, description="HF backend: sequences of one generate batch x (prompt + "
+        "max_new_tokens) stays under this (it bounds the KV cache); more sequences run in turn")
+    cuda_graphs: bool = Field(True, description="HF backend on a GPU: replay each decoding step as a "
+                              "captured CUDA graph (falls back to eager decoding if capture fails)")
     temperature: float = Field(1.0, gt=0)
     top_p: float = Field(1.0, gt=0, le=1)
     max_new_tokens: int = Field(8192, ge=1)
@@ -110,6 +128,12 @@ class OptimConfig(_Strict):
     grad_clip: float = Field(1.0, gt=0)
     update_epochs: int = Field(1, ge=1)
     minibatches: int = Field(1, ge=1, description="optimizer steps per epoch over the batch")
+    micro_batch_tokens: int = Field(
+        16384, ge=16, description="tokens per forward/backward of the update: a rank's rows are packed "
+        "into micro-batches of at most this many tokens and gradients accumulate over them "
+        "(the loss normaliser is still the whole batch's)")
+    logits_chunk: int = Field(2048, ge=1, description="response tokens whose vocabulary logits exist "
+                              "at once (log-probabilities never materialise the full logits)")
 
 
 class LoraConfig(_Strict):
@@ -124,6 +148,16 @@ class LoraConfig(_Strict):
     include_vision: bool = Field(False, description="adapt matching layers of the vision tower too")
 
 
+class ParallelConfig(_Strict):
+    """How the update is spread over `num_workers` ranks (Ray Train workers)."""
+
+    strategy: Literal["ddp", "fsdp"] = Field(
+        "ddp", description="ddp: every rank holds the whole model and optimizer; fsdp: FSDP2 shards "
+        "weights, gradients and AdamW states over the ranks (checkpoints are saved sharded)")
+    cpu_offload: bool = Field(False, description="fsdp: keep shards and optimizer states in CPU "
+                              "memory (a 7B policy on one GPU), at the cost of speed")
+
+
 class TrainConfig(_Strict):
     name: str = "ahpo"
     seed: int = 0
@@ -136,6 +170,7 @@ class TrainConfig(_Strict):
     algo: AlgoConfig = Field(default_factory=AlgoConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
     lora: LoraConfig = Field(default_factory=LoraConfig)
+    parallel: ParallelConfig = Field(default_factory=ParallelConfig)
     output_dir: str = "runs"
     checkpoint_every: int = Field(50, ge=1)
     log_every: int = Field(10, ge=1, description="steps per train_steps shard")
@@ -159,6 +194,8 @@ class TrainConfig(_Strict):
             raise ValueError("data.image_min_pixels is larger than data.image_max_pixels")
         if self.rollout.backend == "vllm" and not self.use_gpu:
             raise ValueError("the vllm backend needs use_gpu: true")
+        if self.parallel.cpu_offload and self.parallel.strategy != "fsdp":
+            raise ValueError("parallel.cpu_offload needs parallel.strategy: fsdp")
         if self.num_workers > 1 and self.prompts_per_step % self.num_workers:
             raise ValueError("prompts_per_step must divide evenly over num_workers")
         return self

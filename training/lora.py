@@ -31,7 +31,8 @@ class LoraLinear(nn.Linear):
         self.weight.requires_grad_(False)
         if self.bias is not None:
             self.bias.requires_grad_(False)
-        dtype, device = base.weight.dtype, base.weight.device
+        # adapters are trained: float32 whatever the frozen base is stored in (master weights)
+        dtype, device = torch.float32, base.weight.device
         self.lora_A = nn.Parameter(torch.empty(rank, self.in_features, dtype=dtype, device=device))
         self.lora_B = nn.Parameter(torch.zeros(self.out_features, rank, dtype=dtype, device=device))
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))  # as nn.Linear initialises weights
@@ -39,11 +40,12 @@ class LoraLinear(nn.Linear):
         self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight, self.bias) + self.scaling * F.linear(
-            F.linear(self.dropout(x), self.lora_A), self.lora_B)
+        # under autocast both matmuls run in its dtype; otherwise in the input's
+        a, b = self.lora_A.to(x.dtype), self.lora_B.to(x.dtype)
+        return F.linear(x, self.weight, self.bias) + self.scaling * F.linear(F.linear(self.dropout(x), a), b)
 
     def merged_weight(self) -> torch.Tensor:
-        return self.weight + self.scaling * (self.lora_B @ self.lora_A)
+        return self.weight + (self.scaling * (self.lora_B @ self.lora_A)).to(self.weight.dtype)
 
 
 def _targets(model: nn.Module, cfg: LoraConfig) -> list[str]:

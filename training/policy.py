@@ -92,29 +92,35 @@ def tiny_vl_model(spec: TinyPolicy, tok):
     return model
 
 
-def load_policy(cfg: PolicyConfig, device: str | torch.device = "cpu"):
-    """(model, tokenizer); the tokenizer pads on the right (the trainer's layout). A model folder
-    whose config has a vision tower loads as an image-text-to-text model."""
-    dtype = getattr(torch, cfg.dtype)
+def load_policy(cfg: PolicyConfig, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32,
+                checkpointing: bool | None = None):
+    """(model, tokenizer) with the weights stored in `dtype` (the trainer keeps float32 master
+    weights; rollout engines and frozen LoRA bases use the compute dtype); the tokenizer pads on
+    the right (the trainer's layout). A model folder whose config has a vision tower loads as an
+    image-text-to-text model. `checkpointing` (default: the config's choice) turns on gradient
+    checkpointing, which transformers applies only in training mode."""
+    extra = {"attn_implementation": cfg.attn_implementation} if cfg.attn_implementation else {}
     if cfg.path is None:
         tok = tiny_tokenizer(vision=cfg.tiny.vision)
         if cfg.tiny.vision:
             model = tiny_vl_model(cfg.tiny, tok)
         else:
             model = tiny_model(cfg.tiny, len(tok), tok.pad_token_id, tok.eos_token_id)
+        if extra:
+            model.set_attn_implementation(cfg.attn_implementation)
     else:
         from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForImageTextToText, AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(cfg.path)
         auto = (AutoModelForImageTextToText if hasattr(AutoConfig.from_pretrained(cfg.path), "vision_config")
                 else AutoModelForCausalLM)
-        model = auto.from_pretrained(cfg.path, dtype=dtype)
+        model = auto.from_pretrained(cfg.path, dtype=dtype, **extra)
         if tok.pad_token is None:
             tok.pad_token = tok.eos_token
     tok.padding_side = "right"
     model = model.to(device=device, dtype=dtype)
-    if cfg.gradient_checkpointing:
-        model.gradient_checkpointing_enable()
+    if cfg.checkpointing() if checkpointing is None else checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     model.generation_config.pad_token_id = tok.pad_token_id
     return model, tok
 

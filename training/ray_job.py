@@ -51,14 +51,14 @@ class StepLog:
 
 
 def run_training(cfg: TrainConfig, *, rank: int = 0, world: int = 1, rollout=None,
-                 report=None) -> dict[str, Any]:
+                 report=None, device=None) -> dict[str, Any]:
     """The loop every worker runs. `report(metrics, checkpoint_dir)` is Ray Train's report (or
     None): called only at checkpoints and at the end, since each report costs ~1.8 s."""
     from training.trainer import Trainer
 
     run_dir = cfg.run_dir()
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
-    trainer = Trainer(cfg, rank=rank, world=world, rollout=rollout)
+    trainer = Trainer(cfg, rank=rank, world=world, rollout=rollout, device=device)
     log = StepLog(cfg) if rank == 0 else None
     last: dict[str, Any] = {}
     started = time.perf_counter()
@@ -71,8 +71,7 @@ def run_training(cfg: TrainConfig, *, rank: int = 0, world: int = 1, rollout=Non
                     log.flush()
             if trainer.step_no % cfg.checkpoint_every == 0 or trainer.step_no == cfg.steps:
                 ckpt = run_dir / "checkpoints" / f"step-{trainer.step_no:06d}"
-                if rank == 0:
-                    trainer.save(ckpt)
+                trainer.save(ckpt)  # every rank: FSDP2 shards are saved by their owners
                 if report:
                     report({k: v for k, v in last.items() if isinstance(v, (int, float))},
                            ckpt if rank == 0 else None)
@@ -106,7 +105,12 @@ def train_loop_per_worker(loop_config: dict[str, Any]) -> None:
 
         ray.train.report(metrics, checkpoint=Checkpoint.from_directory(str(ckpt)) if ckpt else None)
 
-    run_training(cfg, rank=rank, world=world, rollout=rollout, report=report)
+    device = None
+    if cfg.use_gpu:
+        import ray.train.torch
+
+        device = ray.train.torch.get_device()  # this worker's GPU (Ray sets CUDA_VISIBLE_DEVICES)
+    run_training(cfg, rank=rank, world=world, rollout=rollout, report=report, device=device)
 
 
 def start_ray(address: str | None) -> bool:
@@ -139,7 +143,9 @@ def create_rollout_actor(cfg: TrainConfig):
     if cfg.rollout.actor:
         from training.rollout.hf import create_hf_actor
 
-        return create_hf_actor(cfg.policy.model_dump(), num_gpus=1.0 if cfg.use_gpu else 0.0)
+        dtype = cfg.rollout.dtype if cfg.rollout.dtype != "auto" else ("bfloat16" if cfg.use_gpu else "float32")
+        return create_hf_actor(cfg.policy.model_dump(), num_gpus=1.0 if cfg.use_gpu else 0.0, dtype=dtype,
+                               max_batch_tokens=cfg.rollout.max_batch_tokens)
     return None
 
 

@@ -4,6 +4,12 @@ A step: take the next prompts (global batch, this rank's share), sample N_on rol
 them, gate each group, recompute the old log-probabilities with the current weights, then one or
 more optimizer steps on the single normalised loss, then push the weights to the rollout engine.
 The trainer runs the same way in one process (tests, local mode) and as a Ray Train worker.
+
+Memory is bounded by token budgets, not by the batch: a rank's rows go through the update in
+packed micro-batches of `optim.micro_batch_tokens` with gradients accumulated (the normaliser Z
+is the whole batch's, summed over ranks), and log-probabilities come from hidden states in
+chunks (`training/logprobs.py`), never from full logits. Every number a step reports is of the
+global batch (summed over ranks), not of rank 0's share.
 """
 
 from __future__ import annotations
@@ -14,27 +20,27 @@ import random
 import shutil
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
-import torch.distributed as dist
 
 from generators.base import stable_hash
+from training.algorithms import Algorithm, algorithm_at
+from training.batching import MicroBatch, packed, padded, plan_micro_batches, row_mask, split_rows
 from training.config import TrainConfig
 from training.data import (Cursor, Mixture, Prompt, encode_image_prompt, encode_prompt, encode_reply,
                            load_prompts)
-from training.lora import apply_lora, has_lora, merged_state_dict, trainable_parameters
-from training.losses import (Counts, ahpo_loss, count_tokens, group_advantages, success_gate,
-                             token_entropy, token_logprobs)
+from training.engine import (Engine, PolicyLogprobs, all_gather_objects, all_reduce, barrier,
+                             resolve_dtype)
+from training.lora import apply_lora
+from training.losses import Counts, ahpo_loss, count_tokens, group_advantages, success_gate
 from training.policy import (is_vision_model, load_image_processor, load_policy, stop_ids,
                              vision_token_ids)
 from training.reward import RewardPool
 from training.rollout.base import RolloutBackend, Sample, Sampling, Vision, model_inputs
 from training.rollout.hf import HFBackend
-
-GATE_MODE = {"ahpo": "adaptive", "grpo": "off", "static_ahpo": "on", "sft": "on", "luffy": "on"}
 
 
 @dataclass
@@ -47,49 +53,59 @@ class Row:
     gate: bool = True
     group: int = 0
     vision: Vision | None = None  # the prompt's pictures (image variant)
+    expert: bool = False
+    temperature: float = 1.0  # rollouts are scored at the sampling temperature, traces at 1
+    old: torch.Tensor | None = field(default=None, repr=False)  # old log-probs (rollouts)
+
+    def __len__(self) -> int:
+        return len(self.prompt_ids) + len(self.response_ids)
+
+
+def _inputs(rows: list[Row], pad_id: int, pad_rows: bool) -> tuple[MicroBatch, dict, torch.Tensor]:
+    """A micro-batch's model inputs, pictures and per-token temperatures."""
+    prompts, responses = [r.prompt_ids for r in rows], [r.response_ids for r in rows]
+    mb = padded(prompts, responses, pad_id) if pad_rows else packed(prompts, responses)
+    temps = torch.repeat_interleave(torch.tensor([r.temperature for r in rows], dtype=torch.float64),
+                                    torch.tensor(mb.lengths))
+    return mb, model_inputs([r.vision for r in rows]), temps
 
 
 def sequence_logprobs(model, rows: list[Row], pad_id: int, temperature: float = 1.0,
-                      with_entropy: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Per-token log p of each row's response under `model`: ([B, T], mask [B, T], entropy).
-
-    Sequences are right-padded (positions 0.. for every row, as in generation). T is the longest
-    response; position t of row b is response token t, predicted by the logits one step earlier.
-    """
+                      with_entropy: bool = False, chunk: int = 2048):
+    """Per-token log p of each row's response under `model` (an HF model): ([B, T], mask [B, T],
+    entropy or None), through the same path as the update (packed rows, chunked logits; padded
+    rows for a vision-language model)."""
     device = next(model.parameters()).device
-    full = [r.prompt_ids + r.response_ids for r in rows]
-    length = max(len(f) for f in full)
-    ids = torch.full((len(rows), length), pad_id, dtype=torch.long, device=device)
-    attn = torch.zeros_like(ids)
-    for b, f in enumerate(full):
-        ids[b, : len(f)] = torch.tensor(f, device=device)
-        attn[b, : len(f)] = 1
-    pictures = {k: v.to(device) for k, v in model_inputs([r.vision for r in rows]).items()}
-    logits = model(input_ids=ids, attention_mask=attn, use_cache=False, **pictures).logits
-    t_max = max(len(r.response_ids) for r in rows)
-    starts = torch.tensor([len(r.prompt_ids) for r in rows], device=device)
-    pos = (starts.unsqueeze(1) - 1 + torch.arange(t_max, device=device)).clamp(max=length - 2)
-    mask = torch.arange(t_max, device=device).unsqueeze(0) < torch.tensor(
-        [len(r.response_ids) for r in rows], device=device).unsqueeze(1)
-    pred = logits.gather(1, pos.unsqueeze(-1).expand(-1, -1, logits.shape[-1]))
-    targets = ids.gather(1, (pos + 1).clamp(max=length - 1))
-    lp = token_logprobs(pred, targets, temperature)
-    ent = token_entropy(pred.detach(), temperature) if with_entropy else None
-    return lp, mask, ent
+    rows = [Row(r.prompt_ids, r.response_ids, vision=r.vision, temperature=temperature) for r in rows]
+    mb, pictures, temps = _inputs(rows, pad_id, is_vision_model(model))
+    mb = mb.to(device)
+    lp, ent = PolicyLogprobs(model, chunk)(mb.input_ids, mb.position_ids, mb.attention_mask, mb.gather,
+                                           mb.targets, temps.to(device), with_entropy,
+                                           **{k: v.to(device) for k, v in pictures.items()})
+    mask = row_mask(mb.lengths, device)
+    return split_rows(lp, mb.lengths), mask, None if ent is None else split_rows(ent, mb.lengths)
 
 
 class Trainer:
     def __init__(self, cfg: TrainConfig, *, rank: int = 0, world: int = 1,
                  rollout: RolloutBackend | None = None, prompts: list[Prompt] | None = None,
-                 device: str | None = None):
+                 device: str | torch.device | None = None):
         self.cfg, self.rank, self.world = cfg, rank, world
         self.device = torch.device(device or ("cuda" if cfg.use_gpu and torch.cuda.is_available() else "cpu"))
         torch.manual_seed(cfg.seed)
-        self.model, self.tok = load_policy(cfg.policy, self.device)
+        self.compute_dtype = resolve_dtype(cfg.policy.dtype, self.device)
+        fsdp = cfg.parallel.strategy == "fsdp"
+        # trainable weights are float32 masters; a frozen LoRA base is stored in the compute dtype
+        # (FSDP2 casts whole groups, so there it stays float32 too)
+        storage = self.compute_dtype if cfg.lora.rank and not fsdp else torch.float32
+        load_on = torch.device("cpu") if cfg.parallel.cpu_offload else self.device
+        self.model, self.tok = load_policy(cfg.policy, load_on, dtype=torch.float32 if cfg.lora.rank else storage)
         if cfg.lora.rank:
-            apply_lora(self.model, cfg.lora)  # adapters drawn from the seeded global RNG
-            if cfg.policy.gradient_checkpointing:  # frozen embeddings: let gradients reach the blocks
-                self.model.enable_input_require_grads()
+            apply_lora(self.model, cfg.lora)  # adapters drawn from the seeded global RNG, float32
+            if storage != torch.float32:
+                for p in self.model.parameters():
+                    if not p.requires_grad:
+                        p.data = p.data.to(storage)
         self.images = None
         if cfg.data.variant == "image":
             if not is_vision_model(self.model):
@@ -97,38 +113,53 @@ class Trainer:
                                  "has no vision tower")
             self.images = load_image_processor(cfg.policy, cfg.data.image_min_pixels,
                                                cfg.data.image_max_pixels)
-        self.module = self.model  # unwrapped (generation, checkpoints)
-        if world > 1:
-            import ray.train.torch
-
-            # a rank whose share of a step has no picture leaves the vision tower unused
-            kwargs = {"find_unused_parameters": True} if self.images is not None else None
-            self.model = ray.train.torch.prepare_model(self.model, move_to_device=False,
-                                                       parallel_strategy_kwargs=kwargs)
-        self.model.train()
-        self.optim = torch.optim.AdamW(trainable_parameters(self.module), lr=cfg.optim.lr,
+        self.pad_rows = is_vision_model(self.model)  # multimodal positions: padded, not packed
+        self.module = self.model  # the HF model (generation, checkpoints)
+        # a rank whose share of a step has no picture leaves the vision tower unused
+        self.engine = Engine(self.module, strategy=cfg.parallel.strategy, world=world, device=self.device,
+                             compute_dtype=self.compute_dtype, logits_chunk=cfg.optim.logits_chunk,
+                             cpu_offload=cfg.parallel.cpu_offload,
+                             find_unused_parameters=self.images is not None)
+        self.engine.train(True)
+        self.optim = torch.optim.AdamW(self.engine.trainable_parameters(), lr=cfg.optim.lr,
                                        betas=cfg.optim.betas, weight_decay=cfg.optim.weight_decay)
         self.stops = stop_ids(self.tok)
         self.placeholders = set(vision_token_ids(self.module.config))
-        # in-process HF rollouts share the trainer's module: nothing to sync
-        self.rollout = rollout or HFBackend(self.module, self.tok, self.stops)
-        self.shares_weights = rollout is None
+        self.rollout_dtype = resolve_dtype(cfg.rollout.dtype, self.device)
+        self.shares_weights = False
+        if rollout is None:
+            # in-process HF rollouts read the trainer's own weights when they are what the engine
+            # should run (float32, unsharded); otherwise a copy in the rollout dtype, refreshed
+            # after every update
+            share = (self.rollout_dtype == torch.float32 and not fsdp
+                     and all(p.dtype == torch.float32 for p in self.module.parameters()))
+            if share:
+                engine_model = self.module
+            else:
+                engine_model, _ = load_policy(cfg.policy, self.device, dtype=self.rollout_dtype,
+                                              checkpointing=False)
+            rollout = HFBackend(engine_model, self.tok, self.stops, cuda_graphs=cfg.rollout.cuda_graphs,
+                                max_batch_tokens=cfg.rollout.max_batch_tokens)
+            self.shares_weights = share
+        self.rollout = rollout
+        # one engine for all ranks (a Ray actor, vLLM): rank 0 drives it for the whole step
+        self.driver_only = bool(getattr(rollout, "shared", False)) and world > 1
         self.mixture = Mixture(prompts if prompts is not None else load_prompts(cfg.data), cfg.seed)
         self.rewards = RewardPool(cfg.reward.workers, cfg.reward.timeout_s)
         self.step_no = 0
         self.cursor = Cursor()
         self.gate_stats: dict[str, float] = {"groups": 0, "gate_on": 0, "successes": 0, "rollouts": 0}
         self._encoded: dict[str, tuple[list[int], Vision | None]] = {}
+        self._n_params = sum(p.numel() for p in self.module.parameters())
         if cfg.resume_from:
             self.load(Path(cfg.resume_from))
+        elif not self.shares_weights:
+            self.push_weights()
 
     # -- one step -------------------------------------------------------------------------------
 
     def phase(self) -> str:
-        a = self.cfg.algo
-        if a.algorithm == "sft_then_grpo":
-            return "sft" if self.step_no < a.sft_steps else "grpo"
-        return a.algorithm
+        return algorithm_at(self.cfg.algo, self.step_no).name
 
     def _encode(self, p: Prompt) -> tuple[list[int], Vision | None]:
         """Prompt ids and, for a prompt with pictures, its preprocessed pictures (cached)."""
@@ -143,27 +174,60 @@ class Trainer:
                                                      data.truncation_side), None)
         return self._encoded[p.id]
 
-    def _rollout_weights(self) -> dict[str, torch.Tensor]:
-        """What a separate rollout engine loads: plain weights (adapters merged in)."""
-        return merged_state_dict(self.module) if has_lora(self.module) else self.module.state_dict()
+    def push_weights(self) -> None:
+        """The new weights to the rollout engine: streamed tensor by tensor (adapters merged,
+        shards gathered), so no second full copy of the model is ever built. Under FSDP2 every
+        rank takes part in the gathering; a shared engine receives them from rank 0 only."""
+        if self.shares_weights:
+            return
+        weights = self.engine.rollout_weights()
+        if self.driver_only and self.rank != 0:
+            for _ in weights:  # take part in the all-gathers, send nothing
+                pass
+            return
+        self.rollout.load_weights(weights)
+
+    def _generate(self, prompt_ids: list[list[int]], visions: list[Vision | None],
+                  sampling: Sampling) -> list[list[Sample]]:
+        """This rank's groups. With a shared engine, rank 0 generates the whole step's prompts in
+        one call (the engine batches them best) and hands each rank its share."""
+        vision = visions if any(v is not None for v in visions) else None
+        if not self.driver_only:
+            self.rollout.wake()
+            try:
+                return self.rollout.generate(prompt_ids, sampling, vision)
+            finally:
+                self.rollout.sleep()
+        shares = all_gather_objects((prompt_ids, visions))
+        out = None
+        if self.rank == 0:
+            flat_ids = [p for ids, _ in shares for p in ids]
+            flat_vis = [v for _, vs in shares for v in vs]
+            self.rollout.wake()
+            try:
+                groups = self.rollout.generate(flat_ids, sampling, flat_vis if any(
+                    v is not None for v in flat_vis) else None)
+            finally:
+                self.rollout.sleep()
+            out, k = [], 0
+            for ids, _ in shares:
+                out.append(groups[k:k + len(ids)])
+                k += len(ids)
+        return all_gather_objects(out)[0][self.rank]
 
     def step(self) -> dict[str, Any]:
-        cfg, phase = self.cfg, self.phase()
+        cfg = self.cfg
+        algo = algorithm_at(cfg.algo, self.step_no)
         t_start = time.perf_counter()
         batch, next_cursor = self.mixture.take(self.cursor, cfg.prompts_per_step)
         local = batch[self.rank:: self.world]
         encoded = [self._encode(p) for p in local]
-        prompt_ids = [ids for ids, _ in encoded]
-        visions = [v for _, v in encoded]
         step_seed = int(stable_hash("rollout", cfg.seed, self.step_no, self.rank), 16) % 2**31
 
         t0 = time.perf_counter()
-        self.rollout.wake()
-        groups = self.rollout.generate(prompt_ids, Sampling(
+        groups = self._generate([ids for ids, _ in encoded], [v for _, v in encoded], Sampling(
             n=cfg.rollout.n_on, temperature=cfg.rollout.temperature, top_p=cfg.rollout.top_p,
-            max_new_tokens=cfg.rollout.max_new_tokens, seed=step_seed),
-            visions if any(v is not None for v in visions) else None)
-        self.rollout.sleep()
+            max_new_tokens=cfg.rollout.max_new_tokens, seed=step_seed))
         if self.placeholders:
             self._cut_placeholders(groups)
         t_generate = time.perf_counter() - t0
@@ -175,24 +239,29 @@ class Trainer:
         rewards = torch.tensor(flat, dtype=torch.float32).reshape(len(local), cfg.rollout.n_on)
         t_reward = time.perf_counter() - t0
 
-        rollout_rows, expert_rows, gates = self._rows(phase, local, encoded, groups, rewards)
+        rollout_rows, expert_rows, gates = self._rows(algo, local, encoded, groups, rewards)
 
         t0 = time.perf_counter()
-        losses = self._update(phase, rollout_rows, expert_rows)
+        losses = self._update(algo, rollout_rows, expert_rows)
         t_update = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        if not self.shares_weights:
-            self.rollout.load_weights(self._rollout_weights())
+        self.push_weights()
         t_sync = time.perf_counter() - t0
 
         self.cursor = next_cursor
         self.step_no += 1
-        n_gen = sum(len(s.response_ids) for g in groups for s in g)
-        metrics = self._metrics(phase, local, groups, rewards, gates, rstats, losses)
-        metrics.update(t_generate=t_generate, t_reward=t_reward, t_update=t_update, t_sync=t_sync,
-                       tokens_per_s=(n_gen + losses["tokens_trained"]) / max(time.perf_counter() - t_start, 1e-9),
-                       mfu=self._mfu(n_gen, losses["tokens_trained"], time.perf_counter() - t_start))
+        seconds = time.perf_counter() - t_start
+        metrics = self._metrics(algo, local, groups, rewards, gates, rstats, losses)
+        n_gen = metrics["generated_tokens"]
+        metrics.update(
+            t_generate=t_generate, t_reward=t_reward, t_update=t_update, t_sync=t_sync,
+            # distinct tokens of the step (generated once, traces once) per second of the step
+            tokens_per_s=(n_gen + metrics["expert_tokens"]) / max(seconds, 1e-9),
+            generate_tokens_per_s=n_gen / max(t_generate, 1e-9),
+            update_tokens_per_s=losses["forward_tokens"] / max(t_update, 1e-9),
+            mfu=self._mfu(2 * n_gen + losses["flop_tokens"], seconds),
+            mfu_update=self._mfu(losses["flop_tokens"], t_update))
         return metrics
 
     def _cut_placeholders(self, groups: list[list[Sample]]) -> None:
@@ -204,176 +273,272 @@ class Trainer:
                 if cut is not None:
                     s.response_ids, s.logprobs, s.truncated = s.response_ids[:cut], s.logprobs[:cut], True
 
-    def _rows(self, phase: str, local: list[Prompt], encoded: list[tuple[list[int], Vision | None]],
+    def _rows(self, algo: Algorithm, local: list[Prompt], encoded: list[tuple[list[int], Vision | None]],
               groups: list[list[Sample]], rewards: torch.Tensor):
-        """Rollout and expert rows with advantages and gates, per the phase's algorithm."""
+        """Rollout and expert rows with advantages and gates, as the algorithm defines them."""
         cfg = self.cfg
-        gate_mode = GATE_MODE["grpo" if phase == "grpo" else phase]
-        gates = success_gate(rewards, cfg.algo.r_hat, gate_mode)
+        temp = cfg.rollout.temperature
+        gates = success_gate(rewards, cfg.algo.r_hat, algo.gate)
         rollout_rows: list[Row] = []
         expert_rows: list[Row] = []
         for g, (p, (ids, vision), group) in enumerate(zip(local, encoded, groups)):
             has_expert = p.expert is not None
             gates[g] = bool(gates[g]) and has_expert  # no trace, no off-policy term
-            if phase == "luffy" and has_expert:
+            if algo.trace_in_group and has_expert:
                 # the trace replaces the last rollout and joins the group's advantage (reward 1)
                 r = torch.cat([rewards[g, :-1], torch.ones(1)])
                 adv = group_advantages(r.unsqueeze(0))[0]
                 kept = group[:-1]
-                expert_rows.append(Row(ids, encode_reply(self.tok, p.expert), float(adv[-1]), True, g, vision))
+                expert_rows.append(Row(ids, encode_reply(self.tok, p.expert), float(adv[-1]), True, g,
+                                       vision, expert=True))
             else:
                 adv = group_advantages(rewards[g].unsqueeze(0))[0]
                 kept = group
-                if has_expert and phase != "luffy" and bool(gates[g]):
-                    expert_rows.append(Row(ids, encode_reply(self.tok, p.expert), 0.0, True, g, vision))
-            if phase != "sft":  # SFT generates only to measure reward
-                rollout_rows += [Row(ids, s.response_ids, float(a), True, g, vision)
+                if has_expert and bool(gates[g]):
+                    expert_rows.append(Row(ids, encode_reply(self.tok, p.expert), 0.0, True, g, vision,
+                                           expert=True))
+            if algo.rollout_term:
+                rollout_rows += [Row(ids, s.response_ids, float(a), True, g, vision, temperature=temp)
                                  for s, a in zip(kept, adv.tolist()) if s.response_ids]
         return rollout_rows, expert_rows, gates
 
-    def _update(self, phase: str, rollout_rows: list[Row], expert_rows: list[Row]) -> dict[str, float]:
-        cfg, pad = self.cfg, self.tok.pad_token_id
-        temp = cfg.rollout.temperature
+    # -- the update -----------------------------------------------------------------------------
+
+    def _micro_batches(self, rows: list[Row]) -> list[list[Row]]:
+        """Token-budget micro-batches, as many on every rank (FSDP2 and DDP run collectives in
+        each forward): a rank with fewer adds empty ones (one masked token)."""
+        plan = [[rows[i] for i in idx] for idx in
+                plan_micro_batches([len(r) for r in rows], self.cfg.optim.micro_batch_tokens, self.pad_rows)]
+        n = int(all_reduce(torch.tensor([len(plan)], dtype=torch.float64), "max").item())
+        pad = self.tok.pad_token_id
+        plan += [[Row([pad], [pad], gate=False, group=-1, expert=True)] for _ in range(n - len(plan))]
+        return [sorted(mb, key=lambda r: r.expert) for mb in plan]  # rollouts first, then traces
+
+    def _forward(self, mb: list[Row], with_entropy: bool = False):
+        inputs, pictures, temps = _inputs(mb, self.tok.pad_token_id, self.pad_rows)
+        lp, ent = self.engine.logprobs(inputs, temps, pictures, with_entropy)
+        return inputs.lengths, lp, ent
+
+    def _update(self, algo: Algorithm, rollout_rows: list[Row], expert_rows: list[Row]) -> dict[str, float]:
+        cfg = self.cfg
         n_groups = 1 + max([r.group for r in rollout_rows + expert_rows], default=0)
         parts = max(1, cfg.optim.minibatches)
-        split = []  # groups stay whole within a minibatch (their advantages belong together)
+        minibatches = []  # groups stay whole within a minibatch (their advantages belong together)
         for m in range(parts):
-            rows = [r for r in rollout_rows if r.group * parts // n_groups == m]
-            split.append((rows, [r for r in expert_rows if r.group * parts // n_groups == m]))
-        # old log-probs: recomputed here with the weights that sampled (engines differ numerically),
-        # batched exactly as the update batches them, so the first epoch's ratio is exactly 1
-        with torch.no_grad():
-            olds = [sequence_logprobs(self.module, rows, pad, temp)[0] if rows else None
-                    for rows, _ in split]
+            rows = [r for r in rollout_rows + expert_rows if r.group * parts // n_groups == m]
+            plan = self._micro_batches(rows)
+            local = count_tokens(*self._masks([r for r in rows if not r.expert],
+                                              [r for r in rows if r.expert]))
+            counts = Counts.from_tensor(all_reduce(local.as_tensor()))
+            minibatches.append((plan, counts))
         acc: dict[str, float] = defaultdict(float)
+        # old log-probs: recomputed with the weights that sampled (engines differ numerically), in
+        # eval mode (no adapter dropout), micro-batched exactly as the update, so the first
+        # epoch's ratio is exactly 1; the sampling policy's entropy comes with them
+        self.engine.train(False)
+        with torch.no_grad():
+            for plan, _ in minibatches:
+                for mb in plan:
+                    lengths, lp, ent = self._forward(mb, with_entropy=True)
+                    acc["forward_tokens"] += sum(len(r) for r in mb)
+                    acc["flop_tokens"] += 2 * sum(len(r) for r in mb)
+                    for r, piece, e in zip(mb, lp.split(lengths), ent.split(lengths)):
+                        if not r.expert:
+                            r.old = piece
+                            acc["entropy_sum"] += float(e.sum())
+                            acc["entropy_tokens"] += len(e)
+        self.engine.train(True)
         for _ in range(cfg.optim.update_epochs):
-            for (rows, e_rows), old in zip(split, olds):
-                out, ent = self._minibatch(phase, rows, old, e_rows)
+            for plan, counts in minibatches:
                 self.optim.zero_grad(set_to_none=True)
-                (out.loss * self.world).backward()  # DDP averages; the loss is already a global sum share
-                grad_norm = torch.nn.utils.clip_grad_norm_(trainable_parameters(self.module), cfg.optim.grad_clip)
+                for k, mb in enumerate(plan):
+                    with self.engine.sync_gradients(k == len(plan) - 1):
+                        out = self._micro_loss(algo, mb, counts)
+                        # DDP and FSDP2 average gradients over ranks; the loss is already this
+                        # rank's share of one global sum
+                        (out.loss * self.world).backward()
+                    acc["loss"] += float(out.loss.detach())
+                    acc["loss_rollout"] += float(out.rollout_part)
+                    acc["loss_expert"] += float(out.expert_part)
+                    acc["clipped_tokens"] += float(out.clip_fraction) * float(out.rollout_tokens)
+                    acc["forward_tokens"] += sum(len(r) for r in mb)
+                    acc["flop_tokens"] += 6 * sum(len(r) for r in mb)
+                acc["grad_norm"] = self.engine.clip_grad_norm(cfg.optim.grad_clip)
                 self.optim.step()
-                acc["loss"] += float(out.loss.detach()) / parts
-                acc["loss_rollout"] += float(out.rollout_part) / parts
-                acc["loss_expert"] += float(out.expert_part) / parts
-                acc["z_rollout"] += float(out.z_rollout) / parts
-                acc["z_expert"] += float(out.z_expert) / parts
-                acc["clip_fraction"] += float(out.clip_fraction) / parts
-                acc["rollout_tokens"] += float(out.rollout_tokens)
-                acc["expert_tokens"] += float(out.expert_tokens)
-                acc["grad_norm"] = float(grad_norm)
-                acc["entropy"] += ent / parts
+                acc["rollout_tokens"] += float(counts.rollout_tokens)
+                acc["expert_tokens"] += float(counts.expert_tokens)
         epochs = cfg.optim.update_epochs
-        for k in ("loss", "loss_rollout", "loss_expert", "z_rollout", "z_expert", "clip_fraction",
-                  "entropy", "rollout_tokens", "expert_tokens"):
-            acc[k] /= epochs
-        acc["tokens_trained"] = (acc["rollout_tokens"] + acc["expert_tokens"]) * epochs
-        return dict(acc)
+        reduced = all_reduce(torch.tensor([acc["loss"], acc["loss_rollout"], acc["loss_expert"],
+                                           acc["clipped_tokens"], acc["entropy_sum"], acc["entropy_tokens"],
+                                           acc["forward_tokens"], acc["flop_tokens"]], dtype=torch.float64))
+        loss, l_roll, l_exp, clipped, ent_sum, ent_n, fwd, flop = reduced.tolist()
+        z_r, z_e = (self._z(minibatches)) if minibatches else (1.0, 1.0)
+        return {"loss": loss / (parts * epochs), "loss_rollout": l_roll / (parts * epochs),
+                "loss_expert": l_exp / (parts * epochs), "z_rollout": z_r, "z_expert": z_e,
+                "clip_fraction": clipped / max(acc["rollout_tokens"], 1.0),
+                "entropy": ent_sum / max(ent_n, 1.0), "grad_norm": acc["grad_norm"],
+                "rollout_tokens": acc["rollout_tokens"] / epochs, "expert_tokens": acc["expert_tokens"] / epochs,
+                "forward_tokens": fwd, "flop_tokens": flop}
 
-    def _minibatch(self, phase: str, rows: list[Row], old: torch.Tensor | None, experts: list[Row]):
-        cfg, pad, temp = self.cfg, self.tok.pad_token_id, self.cfg.rollout.temperature
-        # an empty side still runs one masked dummy row: under DDP every rank must use the model
-        dummy = Row([pad], [pad], 0.0, False)
-        r_lp, r_mask, r_ent = sequence_logprobs(self.model, rows or [dummy], pad, temp, with_entropy=True)
-        if not rows:
-            r_mask = torch.zeros_like(r_mask)
-        r_old = old if old is not None else torch.zeros_like(r_lp)
-        e_lp, e_mask, _ = sequence_logprobs(self.model, experts or [dummy], pad, 1.0)
-        e_gate = torch.tensor([r.gate for r in experts] or [False], device=e_lp.device)
-        adv = torch.tensor([r.advantage for r in rows] or [0.0], device=r_lp.device)
-        counts = count_tokens(r_mask, e_mask, e_gate)
-        if dist.is_available() and dist.is_initialized():
-            total = counts.as_tensor().to(r_lp.device)
-            dist.all_reduce(total)
-            counts = Counts.from_tensor(total.cpu())
-        out = ahpo_loss(rollout_logprobs=r_lp, rollout_old_logprobs=r_old, rollout_mask=r_mask,
-                        advantages=adv, expert_logprobs=e_lp, expert_mask=e_mask, expert_gate=e_gate,
-                        clip_eps=cfg.algo.clip_eps, normaliser=cfg.algo.normaliser,
-                        constant_length=cfg.algo.constant_length, global_counts=counts,
-                        expert_term="luffy" if phase == "luffy" else "nll",
-                        expert_advantages=torch.tensor([r.advantage for r in experts] or [0.0]),
-                        luffy_gamma=cfg.algo.luffy_gamma)
-        m = r_mask.float()
-        ent = float((r_ent * m).sum() / m.sum().clamp(min=1)) if rows else 0.0
-        return out, ent
+    def _z(self, minibatches) -> tuple[float, float]:
+        """The normalisers of the loss as the config defines them, averaged over minibatches."""
+        from training.losses import normalisers
+
+        cfg = self.cfg
+        zs = [normalisers(c, cfg.algo.normaliser, cfg.algo.constant_length) for _, c in minibatches]
+        return (sum(float(z[0]) for z in zs) / len(zs), sum(float(z[1]) for z in zs) / len(zs))
+
+    def _masks(self, rollouts: list[Row], experts: list[Row]):
+        r_mask = row_mask([len(r.response_ids) for r in rollouts])
+        e_mask = row_mask([len(r.response_ids) for r in experts])
+        e_gate = torch.tensor([r.gate for r in experts], dtype=torch.bool)
+        return r_mask, e_mask, e_gate
+
+    def _micro_loss(self, algo: Algorithm, mb: list[Row], counts: Counts):
+        cfg = self.cfg
+        lengths, lp, _ = self._forward(mb)
+        rollouts = [r for r in mb if not r.expert]
+        experts = [r for r in mb if r.expert]
+        n_r = sum(lengths[: len(rollouts)])
+        r_lp = split_rows(lp[:n_r], lengths[: len(rollouts)])
+        e_lp = split_rows(lp[n_r:], lengths[len(rollouts):])
+        dev = lp.device
+        r_old = (split_rows(torch.cat([r.old for r in rollouts]), lengths[: len(rollouts)]) if rollouts
+                 else torch.zeros_like(r_lp))
+        r_mask, e_mask, e_gate = (t.to(dev) for t in self._masks(rollouts, experts))
+        return ahpo_loss(
+            rollout_logprobs=r_lp, rollout_old_logprobs=r_old.to(dev), rollout_mask=r_mask,
+            advantages=torch.tensor([r.advantage for r in rollouts], device=dev),
+            expert_logprobs=e_lp, expert_mask=e_mask, expert_gate=e_gate,
+            clip_eps=cfg.algo.clip_eps, normaliser=cfg.algo.normaliser,
+            constant_length=cfg.algo.constant_length, global_counts=counts, expert_term=algo.expert_term,
+            expert_advantages=torch.tensor([r.advantage for r in experts], device=dev),
+            luffy_gamma=cfg.algo.luffy_gamma)
 
     # -- metrics --------------------------------------------------------------------------------
 
-    def _metrics(self, phase, local, groups, rewards, gates, rstats, losses) -> dict[str, Any]:
+    def _metrics(self, algo, local, groups, rewards, gates, rstats, losses) -> dict[str, Any]:
+        """The step's numbers over the global batch: every rank's sums gathered and added."""
         successes = (rewards == 1).sum(-1).tolist()
-        by_source, by_cat = defaultdict(list), defaultdict(list)
-        for p, r in zip(local, rewards.mean(-1).tolist()):
-            by_source[p.source].append(r)
-            by_cat[p.category].append(r)
         lengths = [len(s.response_ids) for g in groups for s in g]
-        self.gate_stats["groups"] += len(local)
-        self.gate_stats["gate_on"] += int(gates.sum())
-        self.gate_stats["successes"] += int(sum(successes))
-        self.gate_stats["rollouts"] += rewards.numel()
+        by_source, by_cat = defaultdict(lambda: [0.0, 0]), defaultdict(lambda: [0.0, 0])
+        for p, r in zip(local, rewards.mean(-1).tolist()):
+            by_source[p.source][0] += r
+            by_source[p.source][1] += 1
+            by_cat[p.category][0] += r
+            by_cat[p.category][1] += 1
+        mine = {"prompts": len(local), "groups_gated": int(gates.sum()), "reward_sum": float(rewards.sum()),
+                "rollouts": rewards.numel(), "successes": Counter(successes), "len_sum": sum(lengths),
+                "len_max": max(lengths, default=0), "truncated": sum(s.truncated for g in groups for s in g),
+                "timeouts": rstats.timeouts, "by_source": dict(by_source), "by_cat": dict(by_cat)}
+        ranks = all_gather_objects(mine)
+        total = {k: sum(r[k] for r in ranks) for k in ("prompts", "groups_gated", "reward_sum", "rollouts",
+                                                        "len_sum", "truncated", "timeouts")}
+        hist: Counter = sum((r["successes"] for r in ranks), Counter())
+        src, cat = defaultdict(lambda: [0.0, 0]), defaultdict(lambda: [0.0, 0])
+        for r in ranks:
+            for into, key in ((src, "by_source"), (cat, "by_cat")):
+                for k, (s, n) in r[key].items():
+                    into[k][0] += s
+                    into[k][1] += n
+        self.gate_stats["groups"] += total["prompts"]
+        self.gate_stats["gate_on"] += total["groups_gated"]
+        self.gate_stats["successes"] += sum(k * v for k, v in hist.items())
+        self.gate_stats["rollouts"] += total["rollouts"]
+        n_seq = max(total["rollouts"], 1)
         return {
-            "step": self.step_no, "phase": phase, "prompts": len(local),
+            "step": self.step_no, "phase": algo.name, "prompts": total["prompts"],
             **{k: losses[k] for k in ("loss", "loss_rollout", "loss_expert", "z_rollout", "z_expert",
                                       "clip_fraction", "entropy", "grad_norm")},
             "rollout_tokens": int(losses["rollout_tokens"]), "expert_tokens": int(losses["expert_tokens"]),
-            "gate_on_fraction": float(gates.float().mean()) if len(local) else 0.0,
-            "reward_mean": float(rewards.mean()) if rewards.numel() else 0.0,
-            "success_hist": json.dumps({str(k): v for k, v in sorted(Counter(successes).items())}),
-            "reward_by_source": json.dumps({k: sum(v) / len(v) for k, v in sorted(by_source.items())}),
-            "reward_by_category": json.dumps({k: sum(v) / len(v) for k, v in sorted(by_cat.items())}),
-            "response_len_mean": sum(lengths) / max(len(lengths), 1),
-            "response_len_max": max(lengths, default=0),
-            "truncated_fraction": sum(s.truncated for g in groups for s in g) / max(len(lengths), 1),
-            "reward_timeouts": rstats.timeouts,
+            "generated_tokens": total["len_sum"],
+            "gate_on_fraction": total["groups_gated"] / total["prompts"] if total["prompts"] else 0.0,
+            "reward_mean": total["reward_sum"] / total["rollouts"] if total["rollouts"] else 0.0,
+            "success_hist": json.dumps({str(k): v for k, v in sorted(hist.items())}),
+            "reward_by_source": json.dumps({k: s / (n * self.cfg.rollout.n_on) for k, (s, n) in sorted(src.items())}),
+            "reward_by_category": json.dumps({k: s / (n * self.cfg.rollout.n_on) for k, (s, n) in sorted(cat.items())}),
+            "response_len_mean": total["len_sum"] / n_seq,
+            "response_len_max": max(r["len_max"] for r in ranks),
+            "truncated_fraction": total["truncated"] / n_seq,
+            "reward_timeouts": total["timeouts"],
         }
 
-    def _mfu(self, generated: int, trained: float, seconds: float) -> float | None:
-        """Model FLOPs utilisation on a GPU: 2N per generated token, 6N (x2 with the old-logprob
-        pass: 8N) per trained token, over the device's peak (HELIX_PEAK_TFLOPS, default H100 bf16)."""
+    def _mfu(self, flop_tokens: float, seconds: float) -> float | None:
+        """Model FLOPs utilisation on GPUs: `flop_tokens` counts 2 per token of a forward
+        (generation, the old log-probability pass) and 6 per token of a forward and backward, so
+        FLOPs = N x flop_tokens (attention and recomputation not counted), over every rank's peak
+        (HELIX_PEAK_TFLOPS per GPU, default 989: H100/H200 dense bfloat16)."""
         if self.device.type != "cuda":
             return None
-        n = sum(p.numel() for p in self.module.parameters())
-        peak = float(os.environ.get("HELIX_PEAK_TFLOPS", "989")) * 1e12
-        return (2 * n * generated + 8 * n * trained) / max(seconds, 1e-9) / peak
+        peak = float(os.environ.get("HELIX_PEAK_TFLOPS", "989")) * 1e12 * self.world
+        return self._n_params * flop_tokens / max(seconds, 1e-9) / peak
 
     # -- checkpoints ------------------------------------------------------------------------------
 
     def save(self, path: Path, hf_export: bool = True) -> Path:
         """Model, optimizer, RNG, data cursor, gate statistics; plus an HF folder for evaluation.
-        Written to a temporary folder and renamed, so a killed run never leaves half a checkpoint."""
+        Every rank calls it (FSDP2 shards are saved by their owners through torch.distributed
+        .checkpoint; gathering weights for the HF folder is a collective). Written to a temporary
+        folder and renamed, so a killed run never leaves half a checkpoint."""
         tmp = path.with_name(f".{path.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        torch.save({
-            "config_hash": self.cfg.config_hash(), "step": self.step_no,
-            "cursor": self.cursor.model_dump(), "gate_stats": dict(self.gate_stats),
-            "model": self.module.state_dict(), "optimizer": self.optim.state_dict(),
-            "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
-                    "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None},
-        }, tmp / "state.pt")
+        if self.rank == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+        barrier()
+        meta = {"config_hash": self.cfg.config_hash(), "step": self.step_no,
+                "cursor": self.cursor.model_dump(), "gate_stats": dict(self.gate_stats),
+                "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
+                        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}}
+        if self.engine.strategy == "fsdp":
+            import torch.distributed.checkpoint as dcp
+            from torch.distributed.checkpoint.state_dict import get_state_dict
+
+            model_sd, optim_sd = get_state_dict(self.engine.net, self.optim)
+            dcp.save({"model": model_sd, "optim": optim_sd}, checkpoint_id=str(tmp / "sharded"))
+            if self.rank == 0:
+                torch.save(meta, tmp / "state.pt")
+        elif self.rank == 0:
+            torch.save({**meta, "model": self.module.state_dict(), "optimizer": self.optim.state_dict()},
+                       tmp / "state.pt")
         if hf_export:  # a plain model folder: adapters merged, the picture preprocessor beside it
-            self.module.save_pretrained(tmp / "hf", state_dict=self._rollout_weights())
-            self.tok.save_pretrained(tmp / "hf")
-            if self.images is not None:
-                self.images.save_pretrained(tmp / "hf")
-        shutil.rmtree(path, ignore_errors=True)
-        os.replace(tmp, path)
+            weights = {k: v.to("cpu") for k, v in self.engine.rollout_weights()}
+            if self.rank == 0:
+                self.module.save_pretrained(tmp / "hf", state_dict=weights)
+                self.tok.save_pretrained(tmp / "hf")
+                if self.images is not None:
+                    self.images.save_pretrained(tmp / "hf")
+        barrier()
+        if self.rank == 0:
+            shutil.rmtree(path, ignore_errors=True)
+            os.replace(tmp, path)
+        barrier()
         return path
 
     def load(self, path: Path) -> None:
-        state = torch.load(path / "state.pt", map_location=self.device, weights_only=False)
+        # CPU first: RNG states must stay CPU tensors; load_state_dict copies onto each parameter's device
+        state = torch.load(path / "state.pt", map_location="cpu", weights_only=False)
         if state["config_hash"] != self.cfg.config_hash():
             raise ValueError(f"checkpoint {path} was written by config {state['config_hash']}, "
                              f"this run is {self.cfg.config_hash()}")
-        self.module.load_state_dict(state["model"])
-        self.optim.load_state_dict(state["optimizer"])
+        if self.engine.strategy == "fsdp":
+            import torch.distributed.checkpoint as dcp
+            from torch.distributed.checkpoint.state_dict import get_state_dict, set_state_dict
+
+            model_sd, optim_sd = get_state_dict(self.engine.net, self.optim)
+            loaded = {"model": model_sd, "optim": optim_sd}
+            dcp.load(loaded, checkpoint_id=str(path / "sharded"))
+            set_state_dict(self.engine.net, self.optim, model_state_dict=loaded["model"],
+                           optim_state_dict=loaded["optim"])
+        else:
+            self.module.load_state_dict(state["model"])
+            self.optim.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["rng"]["torch"])
         random.setstate(state["rng"]["python"])
         if state["rng"]["cuda"] is not None and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         self.step_no, self.cursor = state["step"], Cursor(**state["cursor"])
         self.gate_stats = state["gate_stats"]
-        if not self.shares_weights:
-            self.rollout.load_weights(self._rollout_weights())
+        self.push_weights()
 
     def close(self) -> None:
         self.rewards.close()

@@ -5,7 +5,7 @@ differ in kernels and precision), so the backend's numbers are diagnostics, not 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Iterable, Protocol
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,15 +49,21 @@ class Sample:
 
 
 class RolloutBackend(Protocol):
+    # True: one engine serves every training rank; rank 0 drives it (gathers the step's prompts,
+    # pushes the weights once). False: each rank has its own.
+    shared: bool
+
     def generate(self, prompts: list[list[int]], sampling: Sampling,
                  vision: list[Vision | None] | None = None) -> list[list[Sample]]:
         """For each prompt (token ids, with its pictures where `vision` gives them), `sampling.n`
         samples."""
 
-    def load_weights(self, state_dict: dict[str, torch.Tensor]) -> None:
-        """Take the trainer's new weights (called after every update)."""
+    def load_weights(self, weights: Iterable[tuple[str, torch.Tensor]]) -> None:
+        """Take the trainer's new weights, (name, tensor) pairs under the plain model's names, one
+        tensor at a time (called after every update)."""
 
     def sleep(self) -> None:
         """Free accelerator memory while the trainer updates (no-op where meaningless)."""
 
-    def wake(self) -> None: ...
+    def wake(self) -> None:
+        """Before generating: the engine's memory is back."""
