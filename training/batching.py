@@ -2,11 +2,17 @@
 
 The update never puts a rank's whole share of a step through one forward: its rows (rollouts and
 expert traces) are binned into micro-batches of at most `budget` tokens, each one forward and
-backward, gradients accumulated. Text rows are *packed*: the sequences of a micro-batch are laid
-end to end in one row whose position ids restart at 0 for each sequence, so attention stays
-within a sequence (transformers builds the block-diagonal causal mask from the position ids) and
-no compute goes to padding. Rows with pictures (multimodal RoPE positions come from the pictures'
-grids) are padded instead, in length-sorted micro-batches, which keeps the padding small.
+backward, gradients accumulated. Two layouts:
+
+- padded: rows sorted by length, so a micro-batch holds rows of similar length and little padding.
+  Text rows are right-padded and need no attention mask at all: under a causal mask a real token
+  never sees the padding after it, so attention runs as plain causal attention (SDPA's flash
+  kernel) and the padded positions, never scored, are simply ignored. Rows with pictures keep
+  their mask (multimodal positions are computed from it).
+- packed: the sequences end to end in one row whose position ids restart at 0 for each sequence;
+  transformers then keeps attention within each sequence. No token is padding, but only a
+  variable-length kernel (flash_attention_2) makes that cheap: with SDPA the block mask is dense
+  and a micro-batch of N tokens pays N^2 attention, so the trainer packs only with flash attention.
 
 Pure functions of token ids: no model, no process group.
 """
@@ -85,20 +91,22 @@ def packed(prompts: Sequence[Sequence[int]], responses: Sequence[Sequence[int]])
                       torch.tensor(targets, dtype=torch.long), [len(r) for r in responses])
 
 
-def padded(prompts: Sequence[Sequence[int]], responses: Sequence[Sequence[int]], pad_id: int) -> MicroBatch:
-    """Right-padded rows with an attention mask (positions 0.. in every row, as in generation)."""
+def padded(prompts: Sequence[Sequence[int]], responses: Sequence[Sequence[int]], pad_id: int,
+           mask: bool = True) -> MicroBatch:
+    """Right-padded rows (positions 0.. in every row, as in generation), with an attention mask
+    or, `mask=False`, without one (plain causal attention: exact for every real token)."""
     seqs = [list(p) + list(r) for p, r in zip(prompts, responses)]
     width = max(len(s) for s in seqs)
     ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
+    attn = torch.zeros_like(ids)
     gather: list[int] = []
     targets: list[int] = []
     for b, (s, p, r) in enumerate(zip(seqs, prompts, responses)):
         ids[b, : len(s)] = torch.tensor(s)
-        mask[b, : len(s)] = 1
+        attn[b, : len(s)] = 1
         gather += range(b * width + len(p) - 1, b * width + len(s) - 1)
         targets += r
-    return MicroBatch(ids, None, mask, torch.tensor(gather, dtype=torch.long),
+    return MicroBatch(ids, None, attn if mask else None, torch.tensor(gather, dtype=torch.long),
                       torch.tensor(targets, dtype=torch.long), [len(r) for r in responses])
 
 

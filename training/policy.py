@@ -31,12 +31,20 @@ CHAT_TEMPLATE = (
 _EXTRA_CHARS = "×÷…–—’“”≤≥→←↑↓·°√∞≠±"
 
 
-def tiny_tokenizer(vision: bool = False):
+def tiny_tokenizer(vision: bool = False, size: int | None = None):
+    """The character tokenizer; `size` pads its vocabulary with never-encoded filler tokens up to
+    a real model's vocabulary (151,936 for Qwen2.5), so a randomly initialised model of a real
+    layout has its real output layer (benchmarks on machines without a download)."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     chars = sorted(set(string.printable) | set(_EXTRA_CHARS))
-    vocab = {tok: i for i, tok in enumerate([PAD, BOS, EOS, "<unk>"] + chars)}
+    words = [PAD, BOS, EOS, "<unk>"] + chars
+    if size is not None:
+        if size < len(words) + 3:
+            raise ValueError(f"a vocabulary of {size} cannot hold the {len(words) + 3} base tokens")
+        words += [f"<filler{k}>" for k in range(size - len(words) - (3 if vision else 0))]
+    vocab = {tok: i for i, tok in enumerate(words)}
     core = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
     core.decoder = decoders.Fuse()

@@ -61,10 +61,12 @@ class Row:
         return len(self.prompt_ids) + len(self.response_ids)
 
 
-def _inputs(rows: list[Row], pad_id: int, pad_rows: bool) -> tuple[MicroBatch, dict, torch.Tensor]:
-    """A micro-batch's model inputs, pictures and per-token temperatures."""
+def _inputs(rows: list[Row], pad_id: int, layout: str) -> tuple[MicroBatch, dict, torch.Tensor]:
+    """A micro-batch's model inputs (`layout`: packed, padded without a mask (text), or padded
+    with one (pictures)), its pictures and per-token temperatures."""
     prompts, responses = [r.prompt_ids for r in rows], [r.response_ids for r in rows]
-    mb = padded(prompts, responses, pad_id) if pad_rows else packed(prompts, responses)
+    mb = (packed(prompts, responses) if layout == "packed"
+          else padded(prompts, responses, pad_id, mask=layout == "masked"))
     temps = torch.repeat_interleave(torch.tensor([r.temperature for r in rows], dtype=torch.float64),
                                     torch.tensor(mb.lengths))
     return mb, model_inputs([r.vision for r in rows]), temps
@@ -77,13 +79,22 @@ def sequence_logprobs(model, rows: list[Row], pad_id: int, temperature: float = 
     rows for a vision-language model)."""
     device = next(model.parameters()).device
     rows = [Row(r.prompt_ids, r.response_ids, vision=r.vision, temperature=temperature) for r in rows]
-    mb, pictures, temps = _inputs(rows, pad_id, is_vision_model(model))
+    mb, pictures, temps = _inputs(rows, pad_id, _layout(model))
     mb = mb.to(device)
     lp, ent = PolicyLogprobs(model, chunk)(mb.input_ids, mb.position_ids, mb.attention_mask, mb.gather,
                                            mb.targets, temps.to(device), with_entropy,
                                            **{k: v.to(device) for k, v in pictures.items()})
     mask = row_mask(mb.lengths, device)
     return split_rows(lp, mb.lengths), mask, None if ent is None else split_rows(ent, mb.lengths)
+
+
+def _layout(model) -> str:
+    """How rows share a forward: masked padding for vision-language models (their positions are
+    computed from the mask), packing where a variable-length attention kernel makes it cheap,
+    unmasked right padding otherwise."""
+    if is_vision_model(model):
+        return "masked"
+    return "packed" if model.config._attn_implementation == "flash_attention_2" else "padded"
 
 
 class Trainer:
@@ -99,13 +110,9 @@ class Trainer:
         # (FSDP2 casts whole groups, so there it stays float32 too)
         storage = self.compute_dtype if cfg.lora.rank and not fsdp else torch.float32
         load_on = torch.device("cpu") if cfg.parallel.cpu_offload else self.device
-        self.model, self.tok = load_policy(cfg.policy, load_on, dtype=torch.float32 if cfg.lora.rank else storage)
+        self.model, self.tok = load_policy(cfg.policy, load_on, dtype=storage)
         if cfg.lora.rank:
             apply_lora(self.model, cfg.lora)  # adapters drawn from the seeded global RNG, float32
-            if storage != torch.float32:
-                for p in self.model.parameters():
-                    if not p.requires_grad:
-                        p.data = p.data.to(storage)
         self.images = None
         if cfg.data.variant == "image":
             if not is_vision_model(self.model):
@@ -113,7 +120,7 @@ class Trainer:
                                  "has no vision tower")
             self.images = load_image_processor(cfg.policy, cfg.data.image_min_pixels,
                                                cfg.data.image_max_pixels)
-        self.pad_rows = is_vision_model(self.model)  # multimodal positions: padded, not packed
+        self.layout = _layout(self.model)
         self.module = self.model  # the HF model (generation, checkpoints)
         # a rank whose share of a step has no picture leaves the vision tower unused
         self.engine = Engine(self.module, strategy=cfg.parallel.strategy, world=world, device=self.device,
@@ -126,22 +133,15 @@ class Trainer:
         self.stops = stop_ids(self.tok)
         self.placeholders = set(vision_token_ids(self.module.config))
         self.rollout_dtype = resolve_dtype(cfg.rollout.dtype, self.device)
-        self.shares_weights = False
-        if rollout is None:
-            # in-process HF rollouts read the trainer's own weights when they are what the engine
-            # should run (float32, unsharded); otherwise a copy in the rollout dtype, refreshed
-            # after every update
-            share = (self.rollout_dtype == torch.float32 and not fsdp
-                     and all(p.dtype == torch.float32 for p in self.module.parameters()))
-            if share:
-                engine_model = self.module
-            else:
-                engine_model, _ = load_policy(cfg.policy, self.device, dtype=self.rollout_dtype,
-                                              checkpointing=False)
-            rollout = HFBackend(engine_model, self.tok, self.stops, cuda_graphs=cfg.rollout.cuda_graphs,
-                                max_batch_tokens=cfg.rollout.max_batch_tokens)
-            self.shares_weights = share
-        self.rollout = rollout
+        # in-process HF rollouts read the trainer's own weights when they are what the engine
+        # should run (float32, unsharded); otherwise a copy in the rollout dtype, built when first
+        # needed and refreshed after every update
+        self.shares_weights = rollout is None and (
+            self.rollout_dtype == torch.float32 and not fsdp
+            and all(p.dtype == torch.float32 for p in self.module.parameters()))
+        if self.shares_weights:
+            rollout = self._hf_backend(self.module)
+        self._rollout = rollout
         # one engine for all ranks (a Ray actor, vLLM): rank 0 drives it for the whole step
         self.driver_only = bool(getattr(rollout, "shared", False)) and world > 1
         self.mixture = Mixture(prompts if prompts is not None else load_prompts(cfg.data), cfg.seed)
@@ -153,8 +153,23 @@ class Trainer:
         self._n_params = sum(p.numel() for p in self.module.parameters())
         if cfg.resume_from:
             self.load(Path(cfg.resume_from))
-        elif not self.shares_weights:
+        elif self._rollout is not None and not self.shares_weights:
             self.push_weights()
+
+    def _hf_backend(self, model) -> HFBackend:
+        return HFBackend(model, self.tok, self.stops, cuda_graphs=self.cfg.rollout.cuda_graphs,
+                         max_batch_tokens=self.cfg.rollout.max_batch_tokens)
+
+    @property
+    def rollout(self) -> RolloutBackend:
+        """The rollout engine; the in-process copy is built on first use (an update-only caller
+        never pays for a second model) and starts from the trainer's current weights."""
+        if self._rollout is None:
+            engine_model, _ = load_policy(self.cfg.policy, self.device, dtype=self.rollout_dtype,
+                                          checkpointing=False)
+            self._rollout = self._hf_backend(engine_model)
+            self.push_weights()
+        return self._rollout
 
     # -- one step -------------------------------------------------------------------------------
 
@@ -178,8 +193,8 @@ class Trainer:
         """The new weights to the rollout engine: streamed tensor by tensor (adapters merged,
         shards gathered), so no second full copy of the model is ever built. Under FSDP2 every
         rank takes part in the gathering; a shared engine receives them from rank 0 only."""
-        if self.shares_weights:
-            return
+        if self.shares_weights or self._rollout is None:
+            return  # a copy not built yet takes the weights when it is
         weights = self.engine.rollout_weights()
         if self.driver_only and self.rank != 0:
             for _ in weights:  # take part in the all-gathers, send nothing
@@ -308,14 +323,15 @@ class Trainer:
         """Token-budget micro-batches, as many on every rank (FSDP2 and DDP run collectives in
         each forward): a rank with fewer adds empty ones (one masked token)."""
         plan = [[rows[i] for i in idx] for idx in
-                plan_micro_batches([len(r) for r in rows], self.cfg.optim.micro_batch_tokens, self.pad_rows)]
+                plan_micro_batches([len(r) for r in rows], self.cfg.optim.micro_batch_tokens,
+                                   padded=self.layout != "packed")]
         n = int(all_reduce(torch.tensor([len(plan)], dtype=torch.float64), "max").item())
         pad = self.tok.pad_token_id
         plan += [[Row([pad], [pad], gate=False, group=-1, expert=True)] for _ in range(n - len(plan))]
         return [sorted(mb, key=lambda r: r.expert) for mb in plan]  # rollouts first, then traces
 
     def _forward(self, mb: list[Row], with_entropy: bool = False):
-        inputs, pictures, temps = _inputs(mb, self.tok.pad_token_id, self.pad_rows)
+        inputs, pictures, temps = _inputs(mb, self.tok.pad_token_id, self.layout)
         lp, ent = self.engine.logprobs(inputs, temps, pictures, with_entropy)
         return inputs.lengths, lp, ent
 
