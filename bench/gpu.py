@@ -8,7 +8,8 @@ weights and the real Qwen2.5 vocabulary (151,936: the character tokenizer padded
 tokens, so the output layer costs what it costs in a real model); prompts are synthetic.
 
     python bench/gpu.py [--out DIR] [--deadline-s S] [section ...]
-    sections: env rollout update step cuda 7b (default: all, in that order)
+    sections: env rollout update update2 profile step cuda compile 7b (default: env rollout
+    update step cuda 7b; they run in this order)
     SMALL=1 shrinks every size for a CPU dry run.
 
 Each result is one JSON line in DIR/gpu.jsonl as soon as it is measured; a section that fails
@@ -159,6 +160,39 @@ def update_only(out: Out, label: str, path: str, n_seq: int, prompt_len: int, re
         reset_peak()
 
 
+def init_single_process_group() -> None:
+    """FSDP2 with one rank (pure bfloat16 compute through its mixed-precision policy) needs a
+    process group even alone."""
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if DEV == "cuda" else "gloo", init_method="tcp://127.0.0.1:29571",
+                                rank=0, world_size=1)
+
+
+def profile(out: Out, path: str, n_seq: int, prompt_len: int, resp_len: int) -> None:
+    """Where an update's GPU time goes: the top kernels of one update under torch.profiler."""
+    from torch.profiler import ProfilerActivity, profile as prof
+
+    trainer = Trainer(config(path), prompts=prompts(1, 8, 0), device=DEV)
+    g = torch.Generator().manual_seed(0)
+    rows = [Row(torch.randint(200, VOCAB, (prompt_len,), generator=g).tolist(),
+                torch.randint(200, VOCAB, (resp_len,), generator=g).tolist(),
+                advantage=float((i % 5) - 2) / 2, group=i // 5) for i in range(n_seq)]
+    trainer._update(ALGORITHMS["ahpo"], rows[:5], [])  # warm-up
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if DEV == "cuda" else [])
+    with prof(activities=acts) as p:
+        trainer._update(ALGORITHMS["ahpo"], rows, [])
+        if DEV == "cuda":
+            torch.cuda.synchronize()
+    key = "self_device_time_total" if DEV == "cuda" else "self_cpu_time_total"
+    events = sorted(p.key_averages(), key=lambda e: -getattr(e, key, 0))[:25]
+    total = sum(getattr(e, key, 0) for e in p.key_averages())
+    out.emit(section="profile", n_seq=n_seq, tokens=n_seq * (prompt_len + resp_len), total_ms=round(total / 1e3, 1),
+             top=[(e.key[:90], round(getattr(e, key, 0) / 1e3, 1), e.count) for e in events])
+    trainer.close()
+
+
 def rollout_speed(out: Out, path: str, batches: list[int], graphs: list[bool], new: int, prompt_len: int) -> None:
     from training.policy import load_policy, stop_ids
     from training.rollout.base import Sampling
@@ -283,6 +317,22 @@ def main() -> int:
                 ]):
             if time_left("update"):
                 update_only(out, label, path, n_seq, pl, rl, **over)
+    if "profile" in args.sections and time_left("profile"):
+        try:
+            profile(out, model_folder(root, "1.5B"), 6 if s else 32, 16 if s else 1024, 16 if s else 2048)
+        except Exception as exc:  # noqa: BLE001
+            out.emit(section="profile", error=f"{type(exc).__name__}: {str(exc)[:400]}", tb=traceback.format_exc()[-800:])
+    if "update2" in args.sections and time_left("update2"):
+        path = model_folder(root, "1.5B")
+        n, pl, rl = (6, 16, 16) if s else (160, 1024, 2048)
+        for label, over in [("1.5B default", {}),
+                            ("1.5B no checkpointing", {"policy": {"gradient_checkpointing": False}}),
+                            ("1.5B FSDP2 one rank (bf16 params)", {"parallel": {"strategy": "fsdp"}})]:
+            if not time_left("update2"):
+                break
+            if "fsdp" in json.dumps(over):
+                init_single_process_group()
+            update_only(out, label, path, n, pl, rl, **over)
     if "step" in args.sections and time_left("step"):
         path = model_folder(root, "1.5B")
         if s:
@@ -291,6 +341,10 @@ def main() -> int:
             full_step(out, "1.5B 128x5, 1024 new, 4096-token traces", path, 128, 1024, 500, 4096)
     if "cuda" in args.sections and time_left("cuda"):
         cuda_paths(out, root)
+    if "compile" in args.sections and time_left("compile"):
+        n, pl, rl = (6, 16, 16) if s else (160, 1024, 2048)
+        update_only(out, "1.5B compiled blocks (first call: includes compilation)", model_folder(root, "1.5B"),
+                    n, pl, rl, policy={"compile": True})
     if "7b" in args.sections and time_left("7b"):
         path = model_folder(root, "7B")
         update_only(out, "7B LoRA r16", path, 8 if s else 32, 16 if s else 1024, 16 if s else 2048,

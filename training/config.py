@@ -47,6 +47,8 @@ class PolicyConfig(_Strict):
         "none = on for a model folder, off for the tiny policy")
     attn_implementation: Literal["sdpa", "eager", "flash_attention_2"] | None = Field(
         None, description="transformers' attention kernel; none = its default (sdpa)")
+    compile: bool = Field(False, description="torch.compile each decoder block of the trained model "
+                          "(fuses its elementwise work; the first steps pay the compilation)")
 
     def checkpointing(self) -> bool:
         return self.path is not None if self.gradient_checkpointing is None else self.gradient_checkpointing

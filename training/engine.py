@@ -49,13 +49,13 @@ class PolicyLogprobs(nn.Module):
                 gather: Tensor, targets: Tensor, temperature: Tensor, with_entropy: bool = False,
                 **pictures: Tensor) -> tuple[Tensor, Tensor | None]:
         """`gather` picks the flattened positions whose next token is scored (`targets`), each at
-        its own `temperature`; entropies only without gradient (the old log-probability pass)."""
+        its own `temperature`; entropies (no gradient) when asked for."""
         # HF convention: the decoder stack is `.model` under the LM head (Qwen2, Qwen2.5-VL, Llama)
         out = self.policy.model(input_ids=input_ids, position_ids=position_ids,
                                 attention_mask=attention_mask, use_cache=False, **pictures)
         hidden = out.last_hidden_state.flatten(0, 1).index_select(0, gather)
         head = self.policy.get_output_embeddings()
-        if with_entropy and not torch.is_grad_enabled():
+        if with_entropy:
             return linear_logprobs_entropy(hidden, head.weight, targets, temperature, self.chunk, head.bias)
         return linear_logprobs(hidden, head.weight, targets, temperature, self.chunk, head.bias), None
 

@@ -121,6 +121,11 @@ class Trainer:
             self.images = load_image_processor(cfg.policy, cfg.data.image_min_pixels,
                                                cfg.data.image_max_pixels)
         self.layout = _layout(self.model)
+        if cfg.policy.compile:
+            from training.engine import shard_units
+
+            for block in shard_units(self.model):
+                block.compile(dynamic=True)
         self.module = self.model  # the HF model (generation, checkpoints)
         # a rank whose share of a step has no picture leaves the vision tower unused
         self.engine = Engine(self.module, strategy=cfg.parallel.strategy, world=world, device=self.device,
@@ -348,28 +353,33 @@ class Trainer:
             counts = Counts.from_tensor(all_reduce(local.as_tensor()))
             minibatches.append((plan, counts))
         acc: dict[str, float] = defaultdict(float)
-        # old log-probs: recomputed with the weights that sampled (engines differ numerically), in
-        # eval mode (no adapter dropout), micro-batched exactly as the update, so the first
-        # epoch's ratio is exactly 1; the sampling policy's entropy comes with them
-        self.engine.train(False)
-        with torch.no_grad():
-            for plan, _ in minibatches:
-                for mb in plan:
-                    lengths, lp, ent = self._forward(mb, with_entropy=True)
-                    acc["forward_tokens"] += sum(len(r) for r in mb)
-                    acc["flop_tokens"] += 2 * sum(len(r) for r in mb)
-                    for r, piece, e in zip(mb, lp.split(lengths), ent.split(lengths)):
-                        if not r.expert:
-                            r.old = piece
-                            acc["entropy_sum"] += float(e.sum())
-                            acc["entropy_tokens"] += len(e)
-        self.engine.train(True)
-        for _ in range(cfg.optim.update_epochs):
+        # one optimizer step on fresh samples: the policy that sampled is the one being updated,
+        # so the old log-probabilities are this forward's own (ratio exactly 1) and the separate
+        # no-gradient pass would only repeat them
+        fresh = cfg.optim.update_epochs == 1 and parts == 1
+        if not fresh:
+            # old log-probs recomputed with the weights that sampled (engines differ numerically),
+            # in eval mode (no adapter dropout), micro-batched exactly as the update, so the first
+            # epoch's ratio is exactly 1; the sampling policy's entropy comes with them
+            self.engine.train(False)
+            with torch.no_grad():
+                for plan, _ in minibatches:
+                    for mb in plan:
+                        lengths, lp, ent = self._forward(mb, with_entropy=True)
+                        acc["forward_tokens"] += sum(len(r) for r in mb)
+                        acc["flop_tokens"] += 2 * sum(len(r) for r in mb)
+                        for r, piece, e in zip(mb, lp.split(lengths), ent.split(lengths)):
+                            if not r.expert:
+                                r.old = piece
+                                acc["entropy_sum"] += float(e.sum())
+                                acc["entropy_tokens"] += len(e)
+            self.engine.train(True)
+        for epoch in range(cfg.optim.update_epochs):
             for plan, counts in minibatches:
                 self.optim.zero_grad(set_to_none=True)
                 for k, mb in enumerate(plan):
                     with self.engine.sync_gradients(k == len(plan) - 1):
-                        out = self._micro_loss(algo, mb, counts)
+                        out, ent = self._micro_loss(algo, mb, counts, fresh)
                         # DDP and FSDP2 average gradients over ranks; the loss is already this
                         # rank's share of one global sum
                         (out.loss * self.world).backward()
@@ -379,6 +389,9 @@ class Trainer:
                     acc["clipped_tokens"] += float(out.clip_fraction) * float(out.rollout_tokens)
                     acc["forward_tokens"] += sum(len(r) for r in mb)
                     acc["flop_tokens"] += 6 * sum(len(r) for r in mb)
+                    if ent is not None:
+                        acc["entropy_sum"] += float(ent[0])
+                        acc["entropy_tokens"] += float(ent[1])
                 acc["grad_norm"] = self.engine.clip_grad_norm(cfg.optim.grad_clip)
                 self.optim.step()
                 acc["rollout_tokens"] += float(counts.rollout_tokens)
@@ -410,26 +423,35 @@ class Trainer:
         e_gate = torch.tensor([r.gate for r in experts], dtype=torch.bool)
         return r_mask, e_mask, e_gate
 
-    def _micro_loss(self, algo: Algorithm, mb: list[Row], counts: Counts):
+    def _micro_loss(self, algo: Algorithm, mb: list[Row], counts: Counts, fresh: bool):
+        """The loss of one micro-batch (its share of the global sum); with `fresh` samples the
+        old log-probabilities are this forward's own, detached, and the rollouts' entropy
+        (sum, tokens) comes back too."""
         cfg = self.cfg
-        lengths, lp, _ = self._forward(mb)
         rollouts = [r for r in mb if not r.expert]
         experts = [r for r in mb if r.expert]
+        lengths, lp, ent = self._forward(mb, with_entropy=fresh)
         n_r = sum(lengths[: len(rollouts)])
         r_lp = split_rows(lp[:n_r], lengths[: len(rollouts)])
         e_lp = split_rows(lp[n_r:], lengths[len(rollouts):])
         dev = lp.device
-        r_old = (split_rows(torch.cat([r.old for r in rollouts]), lengths[: len(rollouts)]) if rollouts
-                 else torch.zeros_like(r_lp))
+        if fresh:
+            r_old = r_lp.detach()
+        elif rollouts:
+            r_old = split_rows(torch.cat([r.old for r in rollouts]), lengths[: len(rollouts)]).to(dev)
+        else:
+            r_old = torch.zeros_like(r_lp)
         r_mask, e_mask, e_gate = (t.to(dev) for t in self._masks(rollouts, experts))
-        return ahpo_loss(
-            rollout_logprobs=r_lp, rollout_old_logprobs=r_old.to(dev), rollout_mask=r_mask,
+        out = ahpo_loss(
+            rollout_logprobs=r_lp, rollout_old_logprobs=r_old, rollout_mask=r_mask,
             advantages=torch.tensor([r.advantage for r in rollouts], device=dev),
             expert_logprobs=e_lp, expert_mask=e_mask, expert_gate=e_gate,
             clip_eps=cfg.algo.clip_eps, normaliser=cfg.algo.normaliser,
             constant_length=cfg.algo.constant_length, global_counts=counts, expert_term=algo.expert_term,
             expert_advantages=torch.tensor([r.advantage for r in experts], device=dev),
             luffy_gamma=cfg.algo.luffy_gamma)
+        ent_stats = (float(ent[:n_r].sum()), float(n_r)) if fresh else None
+        return out, ent_stats
 
     # -- metrics --------------------------------------------------------------------------------
 
