@@ -104,8 +104,14 @@ class RolloutConfig(_Strict):
     temperature: float = Field(1.0, gt=0)
     top_p: float = Field(1.0, gt=0, le=1)
     max_new_tokens: int = Field(8192, ge=1)
-    gpu_memory_utilization: float = Field(0.5, gt=0, le=1)
-    tensor_parallel_size: int = Field(1, ge=1)
+    gpu_memory_utilization: float = Field(0.5, gt=0, le=1, description="vllm: share of its GPUs' memory")
+    tensor_parallel_size: int = Field(1, ge=1, description="vllm: GPUs of the engine")
+    placement: Literal["separate", "colocated"] = Field(
+        "separate", description="vllm: separate = the engine has its own GPUs (weights over NCCL, "
+        "never sleeps); colocated = the engine lives in training rank 0's process on its GPU "
+        "(weights over CUDA IPC, sleeps while the trainer updates)")
+    weight_bucket_mb: int = Field(1024, ge=1, description="vllm: weights travel in buckets of this size")
+    max_model_len: int | None = Field(None, ge=16, description="vllm: longest prompt + reply")
 
 
 class RewardConfig(_Strict):
@@ -196,11 +202,39 @@ class TrainConfig(_Strict):
             raise ValueError("data.image_min_pixels is larger than data.image_max_pixels")
         if self.rollout.backend == "vllm" and not self.use_gpu:
             raise ValueError("the vllm backend needs use_gpu: true")
+        if self.rollout.backend == "vllm" and self.policy.path is None:
+            raise ValueError("the vllm backend needs policy.path (a model folder or hub name)")
+        if self.rollout.placement == "colocated" and self.rollout.tensor_parallel_size != 1:
+            raise ValueError("rollout.placement colocated shares training rank 0's one GPU: "
+                             "tensor_parallel_size must be 1 (use placement: separate)")
+        if self.rollout.backend == "vllm" and self.rollout.dtype == "float32":
+            raise ValueError("rollout.dtype float32 with vllm doubles the engine's memory and halves its "
+                             "speed; use bfloat16 (auto)")
         if self.parallel.cpu_offload and self.parallel.strategy != "fsdp":
             raise ValueError("parallel.cpu_offload needs parallel.strategy: fsdp")
         if self.num_workers > 1 and self.prompts_per_step % self.num_workers:
             raise ValueError("prompts_per_step must divide evenly over num_workers")
         return self
+
+    def gpus_needed(self) -> dict[str, float]:
+        """GPUs this run takes, by part: training ranks, and an engine on its own GPUs."""
+        if not self.use_gpu:
+            return {}
+        need = {"training": float(max(self.num_workers, 1))}
+        if self.rollout.backend == "vllm" and self.rollout.placement == "separate":
+            need["vllm engine"] = float(self.rollout.tensor_parallel_size)
+        elif self.rollout.actor:
+            need["HF rollout actor"] = 1.0
+        return need
+
+    def check_gpus(self, available: float) -> None:
+        """Refuse, before anything starts, a run whose parts do not fit the cluster's GPUs (Ray
+        would otherwise wait for resources that never come)."""
+        need = self.gpus_needed()
+        if sum(need.values()) > available:
+            parts = " + ".join(f"{v:g} for the {k}" for k, v in need.items())
+            raise ValueError(f"this run needs {sum(need.values()):g} GPUs ({parts}); the Ray cluster has "
+                             f"{available:g}")
 
     def config_hash(self) -> str:
         # where it runs and where it resumes from do not change the numbers

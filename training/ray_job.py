@@ -94,23 +94,52 @@ def train_loop_per_worker(loop_config: dict[str, Any]) -> None:
     cfg = TrainConfig.model_validate(loop_config["train"])
     ctx = ray.train.get_context()
     rank, world = ctx.get_world_rank(), ctx.get_world_size()
-    rollout = None
-    if loop_config.get("rollout_actor") is not None:
-        from training.rollout.hf import ActorBackend
+    device = None
+    if cfg.use_gpu:
+        import ray.train.torch
 
-        rollout = ActorBackend(loop_config["rollout_actor"])
+        device = ray.train.torch.get_device()  # this worker's GPU (Ray sets CUDA_VISIBLE_DEVICES)
 
     def report(metrics: dict[str, Any], ckpt: Path | None) -> None:
         from ray.train import Checkpoint
 
         ray.train.report(metrics, checkpoint=Checkpoint.from_directory(str(ckpt)) if ckpt else None)
 
-    device = None
-    if cfg.use_gpu:
-        import ray.train.torch
-
-        device = ray.train.torch.get_device()  # this worker's GPU (Ray sets CUDA_VISIBLE_DEVICES)
+    rollout = make_rollout(cfg, rank, device, loop_config.get("rollout_actor"))
     run_training(cfg, rank=rank, world=world, rollout=rollout, report=report, device=device)
+
+
+def make_rollout(cfg: TrainConfig, rank: int, device, actor):
+    """This rank's view of the rollout engine: vLLM (an actor on its own GPUs, or an engine in
+    rank 0's process), an HF actor, or None (in-process HF rollouts)."""
+    if cfg.rollout.backend == "vllm":
+        import torch
+
+        from training.rollout.vllm import LocalHandle, RayHandle, VLLMBackend, VLLMRolloutWorker
+
+        if cfg.rollout.placement == "colocated":
+            # only rank 0 drives the engine; it lives on rank 0's GPU, in its process
+            handle = LocalHandle(VLLMRolloutWorker(cfg.policy.path, colocated=True, **engine_kwargs(cfg))) \
+                if rank == 0 else None
+        else:
+            handle = RayHandle(actor)
+        return VLLMBackend(handle, placement=cfg.rollout.placement,
+                           tensor_parallel_size=cfg.rollout.tensor_parallel_size,
+                           device=device or "cuda", dtype=torch.bfloat16,
+                           bucket_bytes=cfg.rollout.weight_bucket_mb << 20)
+    if actor is not None:
+        from training.rollout.hf import ActorBackend
+
+        return ActorBackend(actor)
+    return None
+
+
+def engine_kwargs(cfg: TrainConfig) -> dict[str, Any]:
+    pictures = ({"min_pixels": cfg.data.image_min_pixels, "max_pixels": cfg.data.image_max_pixels}
+                if cfg.data.variant == "image" else {})
+    return dict(dtype="bfloat16", seed=cfg.seed, gpu_memory_utilization=cfg.rollout.gpu_memory_utilization,
+                tensor_parallel_size=cfg.rollout.tensor_parallel_size, max_model_len=cfg.rollout.max_model_len,
+                **pictures)
 
 
 def start_ray(address: str | None) -> bool:
@@ -127,19 +156,14 @@ def start_ray(address: str | None) -> bool:
 
 
 def create_rollout_actor(cfg: TrainConfig):
-    """Rollout engine as a Ray actor (outside the training placement group), or None for
-    in-process HF rollouts sharing the trainer's weights."""
+    """A rollout engine actor outside the training placement group (vLLM on its own GPUs, or the
+    HF actor), or None: in-process HF rollouts, or a colocated vLLM engine (made by rank 0)."""
     if cfg.rollout.backend == "vllm":
+        if cfg.rollout.placement == "colocated":
+            return None
         from training.rollout.vllm import create_vllm_actor
 
-        if cfg.policy.path is None:
-            raise ValueError("the vllm backend needs policy.path (a model folder or hub name)")
-        pictures = ({"min_pixels": cfg.data.image_min_pixels, "max_pixels": cfg.data.image_max_pixels}
-                    if cfg.data.variant == "image" else {})
-        return create_vllm_actor(cfg.policy.path, gpus=cfg.rollout.tensor_parallel_size,
-                                 dtype=cfg.policy.dtype, seed=cfg.seed,
-                                 gpu_memory_utilization=cfg.rollout.gpu_memory_utilization,
-                                 tensor_parallel_size=cfg.rollout.tensor_parallel_size, **pictures)
+        return create_vllm_actor(cfg.policy.path, gpus=cfg.rollout.tensor_parallel_size, **engine_kwargs(cfg))
     if cfg.rollout.actor:
         from training.rollout.hf import create_hf_actor
 
@@ -156,6 +180,9 @@ def run_job(cfg: TrainConfig) -> dict[str, Any]:
 
     own = start_ray(cfg.ray_address)
     try:
+        import ray
+
+        cfg.check_gpus(ray.cluster_resources().get("GPU", 0.0))
         cfg.run_dir().mkdir(parents=True, exist_ok=True)
         actor = create_rollout_actor(cfg)
         trainer = TorchTrainer(
@@ -164,7 +191,12 @@ def run_job(cfg: TrainConfig) -> dict[str, Any]:
             scaling_config=ScalingConfig(num_workers=cfg.num_workers, use_gpu=cfg.use_gpu),
             run_config=RunConfig(name=cfg.run_id(), storage_path=str(cfg.run_dir() / "ray")))
         trainer.fit()
-        return json.loads((cfg.run_dir() / RESULT_FILE).read_text())
+        result = json.loads((cfg.run_dir() / RESULT_FILE).read_text())
+        if actor is not None and hasattr(actor, "stats"):
+            # what the shared engine saw: one generate and one weight push per step
+            result["rollout_engine"] = ray.get(actor.stats.remote())
+            (cfg.run_dir() / RESULT_FILE).write_text(json.dumps(result, indent=2, default=str))
+        return result
     finally:
         if own:
             import ray

@@ -22,7 +22,7 @@ def _single(tmp_path):
 def ray_cluster():
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False,
              runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}})
     yield
     ray.shutdown()
@@ -56,3 +56,27 @@ def test_two_gloo_workers_give_the_update_of_one_process(tmp_path, ray_cluster, 
         assert torch.allclose(two["weights"][name], w, atol=2e-5), name
     if strategy == "fsdp":  # the sharded checkpoint resumes to the weights it saved
         assert all(torch.equal(two["resumed"][k], v) for k, v in two["weights"].items())
+
+
+@pytest.mark.slow
+def test_a_shared_rollout_actor_is_driven_by_rank_zero(tmp_path, ray_cluster):
+    """Two training ranks, one HF rollout actor: rank 0 sends it the whole step's prompts in one
+    call and pushes the weights once a step; the logged numbers are of the whole batch."""
+    import json
+
+    from training.config import TrainConfig
+    from training.ray_job import run_job
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps({"question": f"{k} + {k} = ?", "answer": str(2 * k)}) + "\n" for k in range(8)))
+    cfg = TrainConfig.model_validate({
+        "name": "shared", "steps": 2, "prompts_per_step": 4, "num_workers": 2, "checkpoint_every": 2,
+        "log_every": 1, "output_dir": str(tmp_path / "runs"), "reward": {"workers": 0},
+        "data": {"data_root": str(tmp_path / "data"), "external": [{"path": str(qa)}]},
+        "rollout": {"n_on": 2, "max_new_tokens": 4, "actor": True}, "optim": {"lr": 1e-2}})
+    result = run_job(cfg)
+    assert result["steps"] == 2
+    assert result["rollout_engine"] == {"generate": 2, "load_weights": 3}  # start + once per step
+    steps = [json.loads(line) for line in (cfg.run_dir() / "steps.jsonl").read_text().splitlines()]
+    assert [s["prompts"] for s in steps] == [4, 4]  # both ranks' shares, not rank 0's
+    assert all(s["generated_tokens"] == s["rollout_tokens"] > 0 for s in steps)

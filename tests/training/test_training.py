@@ -149,3 +149,36 @@ def test_config_files_and_hash(tmp_path):
     assert load_config(js, {"algo.r_hat": 3}).config_hash() != example.config_hash()
     with pytest.raises(ValueError):
         load_config(js, {"algo.clip": 0.3})  # unknown field
+
+
+def test_batched_decoding_matches_the_trainer_for_ragged_prompts_and_small_batches():
+    """Left-padded prompts of different lengths, top-p, and a budget that splits the rows over
+    several decoding batches: every sample's log-probabilities are the trainer's recomputation."""
+    model, tok = load_policy(TrainConfig().policy)
+    backend = HFBackend(model, tok, stop_ids(tok), max_batch_tokens=60)
+    prompts = [p.model_copy(update={"question": "x" * k}) for p, k in zip(_prompts(3), (1, 9, 23))]
+    ids = [encode_prompt(tok, p, 256) for p in prompts]
+    assert len({len(i) for i in ids}) == 3
+    sampling = Sampling(n=4, temperature=0.7, top_p=0.9, max_new_tokens=12, seed=5)
+    assert len(backend._batches([i for i in ids for _ in range(4)], 12)) > 1
+    groups = backend.generate(ids, sampling)
+    rows = [Row(p, s.response_ids) for p, g in zip(ids, groups) for s in g]
+    with torch.no_grad():
+        lp, mask, _ = sequence_logprobs(model, rows, tok.pad_token_id, temperature=0.7)
+    for b, s in enumerate(s for g in groups for s in g):
+        assert 1 <= len(s.response_ids) <= 12 and mask[b].sum() == len(s.logprobs)
+        assert torch.allclose(lp[b, : len(s.logprobs)], torch.tensor(s.logprobs), atol=1e-5)
+        if not s.truncated:
+            assert s.response_ids[-1] in stop_ids(tok)
+
+
+def test_rollout_engine_takes_only_complete_weights():
+    model, tok = load_policy(TrainConfig().policy)
+    backend = HFBackend(model, tok, stop_ids(tok))
+    weights = list(model.named_parameters())
+    with pytest.raises(KeyError, match="lack"):
+        backend.load_weights(weights[1:])
+    with pytest.raises(KeyError, match="no parameter"):
+        backend.load_weights([("nope", weights[0][1])])
+    backend.load_weights((k, v.detach() * 0) for k, v in model.named_parameters(remove_duplicate=False))
+    assert all((p == 0).all() for p in model.parameters())

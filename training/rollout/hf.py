@@ -331,13 +331,19 @@ class HFRolloutWorker:
         model, tok = load_policy(PolicyConfig.model_validate(policy_cfg), device, dtype=getattr(torch, dtype),
                                  checkpointing=False)
         self.backend = HFBackend(model, tok, stop_ids(tok), max_batch_tokens=max_batch_tokens)
+        self.calls = {"generate": 0, "load_weights": 0}
 
     def generate(self, prompts: list[list[int]], sampling: Sampling,
                  vision: list[Vision | None] | None = None) -> list[list[Sample]]:
+        self.calls["generate"] += 1
         return self.backend.generate(prompts, sampling, vision)
 
     def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        self.calls["load_weights"] += 1
         self.backend.load_weights(weights.items())
+
+    def stats(self) -> dict[str, int]:
+        return dict(self.calls)
 
     def ready(self) -> bool:
         return True
