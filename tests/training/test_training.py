@@ -149,6 +149,8 @@ def test_config_files_and_hash(tmp_path):
     assert load_config(js, {"algo.r_hat": 3}).config_hash() != example.config_hash()
     with pytest.raises(ValueError):
         load_config(js, {"algo.clip": 0.3})  # unknown field
+    for example in (Path(__file__).parents[2] / "examples").glob("*.yaml"):
+        load_config(example)  # every shipped example is a valid config
 
 
 def test_batched_decoding_matches_the_trainer_for_ragged_prompts_and_small_batches():
