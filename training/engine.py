@@ -78,13 +78,16 @@ def _full(t: Tensor) -> Tensor:
 
 def rollout_weights(model: nn.Module) -> Iterator[tuple[str, Tensor]]:
     """(name, tensor) of every parameter of the plain model, one at a time: LoRA adapters merged
-    into their base weight, FSDP2 shards gathered. Tied parameters come under each name.
-    Under FSDP2 every rank must iterate (each tensor is an all-gather)."""
+    into their base weight, FSDP2 shards gathered. A tied parameter comes once, under its first
+    name (engines tie it themselves: no 600 MB output matrix sent twice). Under FSDP2 every rank
+    must iterate (each tensor is an all-gather)."""
+    seen: set[int] = set()
     for mod_name, mod in model.named_modules():
         lora = isinstance(mod, LoraLinear)
         for p_name, p in mod.named_parameters(recurse=False):
-            if lora and p_name in LORA_KEYS:
+            if (lora and p_name in LORA_KEYS) or id(p) in seen:
                 continue
+            seen.add(id(p))
             with torch.no_grad():
                 full = _full(p)
                 if lora and p_name == "weight":
@@ -174,6 +177,24 @@ def all_gather_objects(obj) -> list:
     out = [None] * dist.get_world_size()
     dist.all_gather_object(out, obj)
     return out
+
+
+def gather_objects(obj) -> list | None:
+    """Every rank's `obj` at rank 0 (in rank order); None on the other ranks."""
+    if not distributed():
+        return [obj]
+    out = [None] * dist.get_world_size() if dist.get_rank() == 0 else None
+    dist.gather_object(obj, out, dst=0)
+    return out
+
+
+def scatter_objects(items: list | None):
+    """Rank k receives items[k] of rank 0's list (the other ranks pass None)."""
+    if not distributed():
+        return items[0]
+    out = [None]
+    dist.scatter_object_list(out, items if dist.get_rank() == 0 else None, src=0)
+    return out[0]
 
 
 def barrier() -> None:

@@ -33,7 +33,7 @@ from training.config import TrainConfig
 from training.data import (Cursor, Mixture, Prompt, encode_image_prompt, encode_prompt, encode_reply,
                            load_prompts)
 from training.engine import (Engine, PolicyLogprobs, all_gather_objects, all_reduce, barrier,
-                             resolve_dtype)
+                             gather_objects, resolve_dtype, scatter_objects)
 from training.lora import apply_lora
 from training.losses import Counts, ahpo_loss, count_tokens, group_advantages, success_gate
 from training.policy import (is_vision_model, load_image_processor, load_policy, stop_ids,
@@ -218,7 +218,7 @@ class Trainer:
                 return self.rollout.generate(prompt_ids, sampling, vision)
             finally:
                 self.rollout.sleep()
-        shares = all_gather_objects((prompt_ids, visions))
+        shares = gather_objects((prompt_ids, visions))
         out = None
         if self.rank == 0:
             flat_ids = [p for ids, _ in shares for p in ids]
@@ -233,7 +233,7 @@ class Trainer:
             for ids, _ in shares:
                 out.append(groups[k:k + len(ids)])
                 k += len(ids)
-        return all_gather_objects(out)[0][self.rank]
+        return scatter_objects(out)
 
     def step(self) -> dict[str, Any]:
         cfg = self.cfg

@@ -297,16 +297,17 @@ class HFBackend:
 
     def load_weights(self, weights: Iterable[tuple[str, Tensor]]) -> None:
         """Copy (name, tensor) pairs into the engine's parameters in place (their dtype and
-        device); every parameter must be given, under the plain model's names."""
+        device); every parameter must be given, under the plain model's names (a tied parameter
+        under any one of its names)."""
         params = dict(self.model.named_parameters(remove_duplicate=False))
-        seen = set()
+        written = set()
         with torch.no_grad():
             for name, tensor in weights:
                 if name not in params:
                     raise KeyError(f"the rollout engine's model has no parameter {name!r}")
                 params[name].copy_(tensor)
-                seen.add(name)
-        missing = sorted(set(params) - seen)
+                written.add(id(params[name]))
+        missing = sorted(n for n, p in params.items() if id(p) not in written)
         if missing:
             raise KeyError(f"weights for the rollout engine lack {len(missing)} parameters, "
                            f"e.g. {missing[:3]}")
