@@ -141,15 +141,15 @@ def cmd_generate(args) -> int:
 
 
 def cmd_sql(args) -> int:
-    from storage.catalog import ReadOnlyError, format_table, query
+    from storage.catalog import QueryTimeout, ReadOnlyError, format_table, query
     from storage.shards import resolve_root
 
     from storage.maintenance import ReleaseError
 
     root = resolve_root(args.data_root)
     try:
-        columns, rows = query(root, args.query, release=args.release)
-    except (ReadOnlyError, ReleaseError) as error:
+        columns, rows = query(root, args.query, release=args.release, timeout_s=args.timeout)
+    except (ReadOnlyError, ReleaseError, QueryTimeout) as error:
         raise UsageError(str(error)) from None
     except Exception as error:  # a DuckDB error in the user's SQL
         raise UsageError(str(error).splitlines()[0]) from None
@@ -329,8 +329,14 @@ def parser() -> argparse.ArgumentParser:
     _common(gen, per_level=4)
     gen.set_defaults(func=cmd_generate)
 
-    sql = sub.add_parser("sql", help="read-only SQL over the store (views: instances, traces)")
+    sql = sub.add_parser("sql", help="read-only SQL over the store (views: instances, traces, ...)",
+                         description="One SELECT (or EXPLAIN [ANALYZE] of one) over the store's views "
+                         "(" + ", ".join(_views()) + "). It runs in a sandbox: DuckDB reads the "
+                         "tables through Arrow and cannot open, write, attach or install anything; "
+                         "memory is limited (HELIX_SQL_MEMORY) and Ctrl-C stops it.")
     sql.add_argument("query")
+    sql.add_argument("--timeout", type=float, default=None,
+                     help="seconds before the query is stopped (default 300, HELIX_SQL_TIMEOUT_S)")
     sql.add_argument("--data-root")
     sql.add_argument("--json", action="store_true", help="rows as JSON")
     sql.add_argument("--release", help="query a frozen release instead of the latest shards")
@@ -388,6 +394,12 @@ def parser() -> argparse.ArgumentParser:
         if (Path(__file__).parent / f"cli_{name}.py").exists():
             importlib.import_module(f"flows.cli_{name}").add_commands(sub)
     return p
+
+
+def _views() -> list[str]:
+    from storage.schema import TABLES
+
+    return list(TABLES)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

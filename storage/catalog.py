@@ -3,10 +3,19 @@
 Views are defined over the table folders' Parquet files (never `_tmp`), so a query sees only
 complete shards. A table without shards gets an empty view of the right schema, so queries
 written against the catalog work on a fresh data root too.
+
+`query` (what `helix sql` runs: the user's SQL) uses a sandbox instead of `connect`: the shards are
+handed to DuckDB as Arrow datasets, read by Arrow, and DuckDB itself is started with every file
+system operation disabled, extensions neither installed nor loaded, its configuration locked, a
+memory limit and a time limit. Whatever the SQL, it can read the store's tables and nothing else,
+and write nothing anywhere; only one SELECT (or EXPLAIN / EXPLAIN ANALYZE of one) runs.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import threading
 from pathlib import Path
 
 import duckdb
@@ -26,6 +35,16 @@ PREFERENCE = {"traces": "accepted DESC, (error = '') DESC, n_chars DESC",
 
 class ReadOnlyError(ValueError):
     pass
+
+
+class QueryTimeout(RuntimeError):
+    pass
+
+
+# the sandbox's limits (environment variables override them for big stores)
+QUERY_TIMEOUT_S = float(os.environ.get("HELIX_SQL_TIMEOUT_S", "300"))
+QUERY_MEMORY = os.environ.get("HELIX_SQL_MEMORY", "4GB")
+_EXPLAIN = re.compile(r"^\s*explain(\s+analy[sz]e)?\b", re.IGNORECASE)
 
 
 def _quote(path: Path) -> str:
@@ -90,27 +109,88 @@ def _readable(table: str, files: list[Path]) -> list[Path]:
 
 
 def check_read_only(sql: str) -> None:
+    """One read query: a SELECT, or EXPLAIN [ANALYZE] of a SELECT (EXPLAIN ANALYZE runs its
+    statement, so what it explains must itself be read-only)."""
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as error:
         raise ReadOnlyError(f"cannot parse SQL: {str(error).splitlines()[0]}") from None
     if not statements:
         raise ReadOnlyError("no SQL statement given")
-    for statement in statements:
-        kind = statement.type.name
-        if kind not in READ_ONLY_STATEMENTS:
-            raise ReadOnlyError(f"helix sql is read-only: {kind} statements are refused")
+    if len(statements) > 1:
+        raise ReadOnlyError(f"helix sql runs one statement at a time, got {len(statements)}")
+    statement = statements[0]
+    kind = statement.type.name
+    if kind == "EXPLAIN":
+        inner = _EXPLAIN.sub("", statement.query, count=1)
+        try:
+            inner_statements = duckdb.extract_statements(inner)
+        except duckdb.Error:
+            inner_statements = []
+        kinds = [s.type.name for s in inner_statements]
+        if kinds != ["SELECT"]:
+            raise ReadOnlyError("helix sql is read-only: EXPLAIN is allowed only of a SELECT, not of "
+                                f"{', '.join(kinds) or 'this statement'}")
+    elif kind not in READ_ONLY_STATEMENTS:
+        raise ReadOnlyError(f"helix sql is read-only: {kind} statements are refused")
 
 
-def query(root: Path, sql: str, release: str | None = None) -> tuple[list[str], list[tuple]]:
-    """Run read-only SQL against the catalog; (column names, rows)."""
+def sandbox(root: Path, release: str | None = None, memory: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that cannot touch any file: the store's tables are Arrow datasets
+    registered with it (Arrow reads the shards), external access and extensions are off and the
+    configuration is locked, so no statement or function can read, write, attach or install
+    anything, or raise its own limits."""
+    import pyarrow.dataset as ds
+
+    if release is not None:
+        from storage.maintenance import release_root
+
+        root = release_root(root, release)
+    con = duckdb.connect(":memory:", config={
+        "enable_external_access": False, "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False, "allow_community_extensions": False,
+        "memory_limit": memory or QUERY_MEMORY, "lock_configuration": True})
+    for name, model in TABLES.items():
+        schema = arrow_schema(model)
+        files = [str(f) for f in table_files(root, name)]
+        # the canonical schema: shards written before a column existed read it as NULL
+        data = ds.dataset(files, format="parquet", schema=schema) if files else \
+            pa.Table.from_pylist([], schema=schema)
+        con.register(f"_shards_{name}", data)
+        _create_view(con, name, f"_shards_{name}")
+    return con
+
+
+def query(root: Path, sql: str, release: str | None = None,
+          timeout_s: float | None = None) -> tuple[list[str], list[tuple]]:
+    """Run one read-only statement against the store in the sandbox; (column names, rows).
+    Interrupted after `timeout_s` (QueryTimeout) or by Ctrl-C (KeyboardInterrupt: DuckDB
+    notices the signal while it runs)."""
     check_read_only(sql)
-    con = connect(root, release=release)
+    limit = QUERY_TIMEOUT_S if timeout_s is None else timeout_s
+    con = sandbox(root, release=release)
+    expired = threading.Event()
+
+    def stop() -> None:
+        expired.set()
+        con.interrupt()
+
+    timer = threading.Timer(limit, stop)
+    timer.daemon = True
+    timer.start()
     try:
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()
+    except (duckdb.InterruptException, RuntimeError) as error:
+        if expired.is_set():
+            raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped "
+                               "(--timeout or HELIX_SQL_TIMEOUT_S raises the limit)") from None
+        if "interrupted" in str(error).lower():
+            raise KeyboardInterrupt from None
+        raise
     finally:
+        timer.cancel()
         con.close()
 
 

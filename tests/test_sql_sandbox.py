@@ -1,0 +1,111 @@
+"""`helix sql` cannot write, reach outside the store, or outlive its limits: every escape an
+outside probe found (EXPLAIN ANALYZE of a COPY, INSTALL/LOAD/SET/CREATE/ATTACH, reading any file,
+the environment of the process) is refused and leaves every file as it was; the queries the
+README shows still work; a runaway query stops at its time limit or on Ctrl-C."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from storage.catalog import QueryTimeout, ReadOnlyError, query
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    from flows.build import BuildConfig, build_chunk, plan_chunks
+
+    root = tmp_path_factory.mktemp("store")
+    cfg = BuildConfig(tasks=["h_index", "maze"], levels=[1, 2], per_level=2, data_root=str(root))
+    for chunk in plan_chunks(cfg):
+        build_chunk(chunk, cfg, cfg.run_id(), root)
+    return root
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+ESCAPES = [
+    # writes, through EXPLAIN ANALYZE (which runs its statement) and directly
+    "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{root}/instances/evil.csv'",
+    "EXPLAIN ANALYZE COPY (SELECT 'import os') TO '{site}/sitecustomize.py' (HEADER false)",
+    "COPY (SELECT 'x') TO '{shard}' (FORMAT parquet)",
+    "EXPLAIN ANALYZE CREATE TABLE t AS SELECT 1",
+    "CREATE TABLE t AS SELECT 1",
+    "INSERT INTO instances SELECT * FROM instances",
+    "ATTACH '{root}/evil.db' AS evil",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "SET enable_external_access = true",
+    "SET memory_limit = '100GB'",
+    "PRAGMA memory_limit = '100GB'",
+    "CALL duckdb_settings()",
+    "SELECT 1; SELECT 2",
+    "DROP VIEW instances",
+]
+READS = [  # reading outside (or around) the store
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM read_csv('/proc/self/environ')",
+    "SELECT * FROM glob('/**')",
+    "SELECT * FROM glob('{root}/**')",
+    "SELECT * FROM read_parquet('{shard}')",
+    "SELECT * FROM read_blob('{root}/../../../etc/hostname')",
+    "EXPLAIN ANALYZE SELECT * FROM read_text('/etc/passwd')",
+]
+
+
+@pytest.mark.parametrize("sql", ESCAPES + READS)
+def test_every_escape_is_refused_and_changes_nothing(store, tmp_path, sql):
+    shard = next(store.glob("instances/task=*/level=*/*.parquet"))
+    before = _tree(store)
+    text = sql.format(root=store, shard=shard, site=tmp_path)
+    with pytest.raises(Exception) as caught:  # noqa: PT011 (refused either before or by DuckDB)
+        query(store, text)
+    assert isinstance(caught.value, ReadOnlyError) or "disabled" in str(caught.value) \
+        or "Permission" in type(caught.value).__name__, caught.value
+    assert _tree(store) == before
+    assert not (tmp_path / "sitecustomize.py").exists()
+
+
+def test_the_readmes_queries_work(store):
+    _, rows = query(store, "select task, level, count(*) from instances group by all order by all")
+    assert rows == [("h_index", 1, 2), ("h_index", 2, 2), ("maze", 1, 2), ("maze", 2, 2)]
+    _, rows = query(store, "select task, avg(n_chars) from traces where accepted group by task order by task")
+    assert [r[0] for r in rows] == ["h_index", "maze"]
+    cols, rows = query(store, "EXPLAIN ANALYZE SELECT count(*) FROM instances")
+    assert rows and cols
+    _, rows = query(store, "select count(*) from train_steps")  # empty tables have views too
+    assert rows == [(0,)]
+    _, rows = query(store, "select current_setting('memory_limit'), current_setting('enable_external_access')")
+    assert rows[0][1] is False
+
+
+def test_a_runaway_query_stops_at_its_time_limit(store):
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="longer than 1 s"):
+        query(store, "select count(*) from range(1000000000000)", timeout_s=1)
+    assert time.monotonic() - started < 10
+
+
+def test_ctrl_c_stops_a_query_within_seconds(store):
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "sql", "--data-root", str(store),
+                             "select count(*) from range(1000000000000)"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    time.sleep(4)  # imports, then the query is running
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["helix: interrupted"]
