@@ -7,6 +7,7 @@ tags), and wrong-typed JSON. tests/test_hostile.py drives the same function with
 (`st.randoms()`, so failures shrink and replay); this script runs it at volume:
 
     .venv/bin/python bench/hostile.py --per-task 100000 [--level 5] [--tasks ...] [--workers 2]
+    .venv/bin/python bench/hostile.py --extraction      # marker floods at 256 KB and 1 MB
 
 For each task it generates a few instances at the level, draws `--per-task` responses, judges each
 with `verify` (extraction + check) and, for half of them, the bare answer with `verify_answer`
@@ -229,6 +230,46 @@ def campaign(task_name: str, per_task: int, level: int, seed: int) -> dict:
             "median_us": round(1e6 * statistics.median(times), 1), "one_mb_s": round(one_mb, 4)}
 
 
+# extraction traps at a given size: each family repeats one marker that used to cost a scan (or a
+# copy) per occurrence
+EXTRACTION_TRAPS = {
+    "answer_lines": "Answer:\n",
+    "final_answer_lines": "Final Answer: \n",
+    "unclosed_answer_tags": "<answer>",
+    "closed_answer_tags": "<answer>x</answer>",
+    "nested_boxed_unclosed": "\\boxed{",
+    "boxed_then_brace": "\\boxed{{}",
+    "complete_boxes": "\\boxed{1} ",
+    "open_braces": "{",
+}
+
+
+def extraction_traps(sizes: list[int], task: str = "h_index") -> list[dict]:
+    """CPU seconds and peak traced memory of `verify` on each trap family at each size (the
+    nested-and-closed box family too: half openings, half closings)."""
+    import tracemalloc
+
+    from verifiers.registry import verify
+
+    state = {"citations": [3, 0, 6, 1, 5]}
+    verify(task, state, "\\boxed{" * 10 + "}" * 10 + "\\boxed{1}" + "x" * 5000)  # imports, warm-up
+    rows = []
+    for size in sizes:
+        texts = {name: (unit * (size // len(unit) + 1))[:size] for name, unit in EXTRACTION_TRAPS.items()}
+        texts["nested_boxed_closed"] = "\\boxed{" * (size // 16) + "}" * (size // 16)
+        for name, text in texts.items():
+            start = time.process_time()
+            verdict = verify(task, state, text)
+            cpu = time.process_time() - start
+            tracemalloc.start()
+            verify(task, state, text)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            rows.append({"family": name, "chars": len(text), "cpu_s": round(cpu, 4),
+                         "peak_mib": round(peak / MB, 1), "status": verdict.status})
+    return rows
+
+
 def _job(args: tuple) -> dict:
     return campaign(*args)
 
@@ -243,7 +284,16 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--out", default="/tmp/helix-hostile.json")
+    parser.add_argument("--extraction", action="store_true",
+                        help="only the extraction traps at 256 KB and 1 MB: CPU time and peak memory")
     args = parser.parse_args()
+    if args.extraction:
+        rows = extraction_traps([256 * 1024, MB])
+        print("| family | characters | CPU s | peak MiB | verdict |\n|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['family']} | {r['chars']:,} | {r['cpu_s']:.3f} | {r['peak_mib']} | {r['status']} |")
+        Path(args.out).write_text(json.dumps(rows, indent=2))
+        return
     tasks = args.tasks or registry.names()
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:

@@ -118,7 +118,7 @@ def check_read_only(sql: str) -> None:
     if not statements:
         raise ReadOnlyError("no SQL statement given")
     if len(statements) > 1:
-        raise ReadOnlyError(f"helix sql runs one statement at a time, got {len(statements)}")
+        raise ReadOnlyError(f"helix sql is read-only and runs one statement at a time, got {len(statements)}")
     statement = statements[0]
     kind = statement.type.name
     if kind == "EXPLAIN":

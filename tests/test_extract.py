@@ -1,3 +1,11 @@
+import time
+import tracemalloc
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from verifiers import extract
 from verifiers.extract import extract_answer
 
 
@@ -38,3 +46,58 @@ def test_large_input_is_linear():
     start = time.process_time()
     extract_answer(text)
     assert time.process_time() - start < 2.0
+
+
+def _stack_reference(text):
+    """The last complete box by a plain brace stack over the whole text."""
+    stack, closing = [], {}
+    for i, ch in enumerate(text):
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            closing[stack.pop()] = i
+    best = None
+    for m in extract._BOXED.finditer(text):
+        if m.end() - 1 in closing:
+            best = (m.start(), text[m.end(): closing[m.end() - 1]])
+    return best
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["{", "}", "\\boxed{", "\\boxed {", "x", " ", "\n", "}}"]), max_size=80))
+def test_both_box_scans_find_the_last_complete_box(parts):
+    text = "".join(parts)
+    want = _stack_reference(text)
+    assert extract._last_boxed(text) == want
+    starts = [(m.start(), m.end()) for m in extract._BOXED.finditer(text)]
+    if starts and "}" in text:
+        assert extract._last_boxed_vector(text, starts) == want
+
+
+FLOODS = {"answer lines": "Answer:\n", "final answer lines": "Final Answer: \n",
+          "unclosed tags": "<answer>", "closed tags": "<answer>x</answer>", "nested boxes": "\\boxed{",
+          "box then brace": "\\boxed{{}", "complete boxes": "\\boxed{1} ", "braces": "{"}
+
+
+@pytest.mark.parametrize("unit", FLOODS.values(), ids=FLOODS.keys())
+def test_a_megabyte_of_any_marker_is_read_in_one_pass(unit):
+    text = (unit * ((1 << 20) // len(unit) + 1))[: 1 << 20]
+    extract_answer(text[:5000])  # imports
+    start = time.process_time()
+    extract_answer(text)
+    cpu = time.process_time() - start
+    tracemalloc.start()
+    extract_answer(text)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert cpu < 0.5  # about 0.05 s on the project's machine: bench/hostile.py --extraction
+    assert peak < 100 << 20
+
+
+def test_responses_over_the_cap_are_not_read():
+    from verifiers.registry import verify
+
+    huge = "\\boxed{3}" + "x" * extract.MAX_RESPONSE_CHARS
+    assert extract_answer(huge) is None
+    verdict = verify("h_index", {"citations": [3, 0, 6, 1, 5]}, huge)
+    assert verdict.status == "unparsable" and "not read" in verdict.reason

@@ -1,68 +1,118 @@
 """Final-answer extraction. Rules (TASKS.md): take the LAST of `\\boxed{...}` (nested braces
 allowed), `<answer>...</answer>` (a `\\boxed{}` inside is unwrapped), or a `Final Answer:` /
-`Answer:` line. No free-text guessing. Linear time in the response length."""
+`Answer:` line. No free-text guessing.
+
+Linear time and memory in the response length, whatever the response: only the last candidate of
+each kind is ever built (a response of 100,000 `Answer:` lines or nested `\\boxed{` costs one scan,
+not one scan per marker), and a response longer than MAX_RESPONSE_CHARS is not read at all.
+"""
 
 from __future__ import annotations
 
 import re
 
+# longer than any real reply (32,768 tokens of a thinking model are ~130,000 characters)
+MAX_RESPONSE_CHARS = 2_000_000
+
 _BOXED = re.compile(r"\\boxed\s*\{")
-_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
+_BRACE = re.compile(r"[{}]")
+_OPEN_TAG, _CLOSE_TAG = "<answer>", "</answer>"
 _LINE = re.compile(r"^[ \t>#*_-]*(?:final[ \t]+answer|answer)[ \t*_]*[:：]([^\n]*)",
                    re.IGNORECASE | re.MULTILINE)
+_BLANK_LINE = re.compile(r"^[ \t]*$", re.MULTILINE)
 _WRAPPERS = re.compile(r"\\(?:text|mathrm|textbf|mathbf|texttt)\s*\{([^{}]*)\}")
 
 
-def _boxed_spans(text: str) -> list[tuple[int, str]]:
-    """(start, content) of every complete \\boxed{...}, braces balanced; one pass over the text."""
-    starts = [m for m in _BOXED.finditer(text)]
+def _last_boxed(text: str) -> tuple[int, str] | None:
+    """(start, content) of the last complete \\boxed{...}, braces balanced."""
+    if "}" not in text:
+        return None
+    starts = [(m.start(), m.end()) for m in _BOXED.finditer(text)]
     if not starts:
-        return []
-    closing: dict[int, int] = {}
-    stack: list[int] = []
-    for i, ch in enumerate(text):
-        if ch == "{":
-            stack.append(i)
-        elif ch == "}" and stack:
-            closing[stack.pop()] = i
-    spans = []
-    for match in starts:
-        open_at = match.end() - 1
-        if open_at in closing:
-            spans.append((match.start(), text[match.end():closing[open_at]]))
-    return spans
+        return None
+    if len(text) > _VECTOR_FROM:
+        return _last_boxed_vector(text, starts)
+    # short text: try starts from the right; a start whose box does not close before the next
+    # (unclosed) start never closes, so each stretch is scanned once
+    limit = len(text)
+    for begin, content in reversed(starts):
+        depth = 1
+        for brace in _BRACE.finditer(text, content, limit):
+            depth += 1 if brace.group() == "{" else -1
+            if depth == 0:
+                return begin, text[content:brace.start()]
+        limit = begin
+    return None
 
 
-def _line_answer(text: str, match: re.Match) -> str:
-    rest = match.group(1).strip()
+_VECTOR_FROM = 4096  # characters; below, the plain scan is faster than setting up arrays
+
+
+def _last_boxed_vector(text: str, starts: list[tuple[int, int]]) -> tuple[int, str] | None:
+    """The same for long text, with array operations: brace depth after every character, its
+    minimum over every suffix; a box opened at depth d closes iff the depth later falls below d,
+    at the first place it does. No Python loop over characters or over boxes."""
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    depth = np.cumsum((codes == 123).astype(np.int32) - (codes == 125).astype(np.int32))
+    floor = np.minimum.accumulate(depth[::-1])[::-1]  # lowest depth from here to the end
+    opens = np.fromiter((content - 1 for _, content in starts), dtype=np.int64, count=len(starts))
+    after = opens + 1
+    closable = after < len(text)
+    closable[closable] &= floor[after[closable]] < depth[opens[closable]]
+    found = np.flatnonzero(closable)
+    if not found.size:
+        return None
+    k = int(found[-1])
+    o, d = int(opens[k]), int(depth[opens[k]])
+    close = o + 1 + int(np.argmax(depth[o + 1:] < d))
+    return starts[k][0], text[starts[k][1]:close]
+
+
+def _last_tag(text: str) -> tuple[int, str] | None:
+    """(start, content) of the last complete <answer>...</answer> (case-insensitive)."""
+    lower = text.lower()
+    close = lower.rfind(_CLOSE_TAG)
+    if close < 0:
+        return None
+    open_at = lower.rfind(_OPEN_TAG, 0, close)
+    if open_at < 0:
+        return None
+    inner = text[open_at + len(_OPEN_TAG):close]
+    boxed = _last_boxed(inner)
+    return open_at, boxed[1] if boxed else inner
+
+
+def _last_line(text: str) -> tuple[int, str] | None:
+    last = None
+    for last in _LINE.finditer(text):
+        pass
+    if last is None:
+        return None
+    rest = last.group(1).strip()
     if rest.strip("*_ \t"):
-        return rest
+        return last.start(), rest
     # "Answer:" alone on its line: the answer is the block of lines below, up to a blank line
-    block = []
-    for line in text[match.end():].lstrip("\n").split("\n"):
-        if not line.strip():
-            break
-        block.append(line)
-    return "\n".join(block)
+    begin = last.end()
+    while begin < len(text) and text[begin] == "\n":
+        begin += 1
+    blank = _BLANK_LINE.search(text, begin)
+    return last.start(), text[begin: blank.start() if blank else len(text)].rstrip("\n")
 
 
 def extract_answer(response: str) -> str | None:
-    """The final answer in `response`, or None when it states none."""
-    if not isinstance(response, str) or not response:
+    """The final answer in `response`, or None when it states none (or is longer than
+    MAX_RESPONSE_CHARS, and is not read)."""
+    if not isinstance(response, str) or not response or len(response) > MAX_RESPONSE_CHARS:
         return None
-    candidates: list[tuple[int, str]] = list(_boxed_spans(response))
-    for match in _TAG.finditer(response):
-        inner = match.group(1)
-        boxed = _boxed_spans(inner)
-        candidates.append((match.start(), boxed[-1][1] if boxed else inner))
-    for match in _LINE.finditer(response):
-        candidates.append((match.start(), _line_answer(response, match)))
+    candidates = [c for c in (_last_boxed(response), _last_tag(response), _last_line(response)) if c]
     if not candidates:
         return None
     _, answer = max(candidates, key=lambda c: c[0])
-    boxed = _boxed_spans(answer)  # "Final Answer: \boxed{..}" unwraps too
+    boxed = _last_boxed(answer)  # "Final Answer: \\boxed{..}" unwraps too
     if boxed:
-        answer = boxed[-1][1]
+        answer = boxed[1]
     return clean(answer)
 
 

@@ -9,7 +9,7 @@ import json
 import pkgutil
 from typing import Any, Callable
 
-from verifiers.extract import extract_answer
+from verifiers.extract import MAX_RESPONSE_CHARS, extract_answer
 from verifiers.verdict import Unparsable, Verdict
 
 Checker = Callable[[dict[str, Any], str], Verdict]
@@ -77,6 +77,9 @@ def verify_answer(task: str, initial_state: dict[str, Any] | str, answer: str) -
 
 def verify(task: str, initial_state: dict[str, Any] | str, response: str) -> Verdict:
     """Extract the final answer from a model response and judge it. Never raises."""
+    if isinstance(response, str) and len(response) > MAX_RESPONSE_CHARS:
+        return Verdict.unparsable(f"response is {len(response):,} characters long (more than "
+                                  f"{MAX_RESPONSE_CHARS:,}): not read")
     try:
         answer = extract_answer(response)
     except Exception as error:
