@@ -1,7 +1,8 @@
 """Prefect flow `serg`: elaborate skeletons (or answer directly) for instances in the store.
 
 The global concurrency limit per endpoint is kept by construction: at most `workers` chunks run
-at once (the driver feeds Ray), each with `max_in_flight // workers` requests in flight.
+at once (the driver feeds Ray), never more than `max_in_flight`, each with `max_in_flight //
+chunks at once` requests in flight (`share_in_flight`): the product never exceeds the limit.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.dataset import start_ray
 from flows.fanout import run_bounded
+from serg.elaborate import share_in_flight
 from flows.progress import Progress
 from serg.pipeline import (SergChunk, SergChunkResult, SergConfig, length_plot, plan, run_chunk,
                            run_id, summarize)
@@ -24,8 +26,7 @@ from storage.shards import ensure_writable, resolve_root, write_manifest
 @task(name="serg-chunks", cache_policy=NO_CACHE)
 def run_chunks(chunks: list[SergChunk], config: SergConfig, run: str, root: str,
                progress: Progress | None = None) -> list[SergChunkResult]:
-    slots = max(1, min(config.workers, len(chunks)))
-    in_flight = max(1, config.endpoint.max_in_flight // slots)
+    slots, in_flight = share_in_flight(config.endpoint.max_in_flight, config.workers, len(chunks))
     return run_bounded(run_chunk, chunks, config, run, Path(root), in_flight, slots=slots,
                        progress=progress, count=lambda c: len(c.ids))
 

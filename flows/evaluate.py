@@ -28,7 +28,7 @@ from flows.progress import Progress
 from generators import registry as generators
 from generators.base import LEVELS, stable_hash
 from serg.accept import judge
-from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
+from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling, share_in_flight
 from serg.pipeline import SergChunk, cache_key, load_cache
 from serg.prompting import data_url
 from storage.catalog import connect
@@ -252,7 +252,7 @@ def run_chunk(chunk: EvalChunk, config: EvalConfig, benchmark: str, run: str, ro
 @task(name="evaluate-chunks", cache_policy=NO_CACHE)
 def run_chunks(chunks: list[EvalChunk], config: EvalConfig, benchmark: str, run: str, root: str,
                progress: Progress | None = None) -> list[EvalChunkResult]:
-    slots = max(1, min(config.workers, len(chunks)))
+    slots, in_flight = share_in_flight(config.endpoint.max_in_flight, config.workers, len(chunks))
     if config.executor == "local":
         results = []
         for chunk in chunks:
@@ -261,7 +261,6 @@ def run_chunks(chunks: list[EvalChunk], config: EvalConfig, benchmark: str, run:
             if progress:
                 progress.advance(len(chunk.items))
         return results
-    in_flight = max(1, config.endpoint.max_in_flight // slots)
     return run_bounded(run_chunk, chunks, config, benchmark, run, Path(root), in_flight, slots=slots,
                        progress=progress, count=lambda c: len(c.items))
 

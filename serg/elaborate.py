@@ -1,23 +1,34 @@
 """An async client for any OpenAI-compatible chat endpoint (vLLM's `vllm serve`, hosted APIs).
 
-Bounded concurrency (a semaphore), a per-request timeout, and retries with jittered exponential
-backoff on 429, 5xx, timeouts, dropped connections and malformed bodies, honouring `Retry-After`.
-Other 4xx (bad request, auth, unknown model) are not retried. Every completion carries its token
-counts, latency and attempt count; a request that fails after its retries comes back with
-`error` set instead of raising, so one bad instance never sinks a batch.
+Bounded concurrency (a semaphore), a deadline per request (the whole response, not each read),
+a cap on the response's size, and retries with jittered exponential backoff on 429, 5xx,
+timeouts, dropped connections and malformed bodies, honouring `Retry-After` (RFC 9110: seconds or
+an HTTP date; anything else means the default backoff; never longer than `backoff_max_s`). Other
+4xx (bad request, auth, unknown model) are not retried. Every completion carries its token
+counts, latency and attempt count; a request that fails comes back with `error` set (the API key
+scrubbed from it) instead of raising, whatever went wrong, so one bad instance never sinks a
+batch and answers already paid for are kept.
+
+Which endpoints may receive which key is the operator's call, not the caller's: `api_key_env` must
+be one of HELIX_ALLOWED_KEY_ENVS (default OPENAI_API_KEY, HELIX_API_KEY) and, when
+HELIX_ALLOWED_ENDPOINTS is set (comma-separated URL prefixes), `base_url` must start with one of
+them. Flow parameters (anyone who can start a run sets them) cannot widen either list.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import os
 import random
+import re
 import time
+from datetime import timezone
 from typing import Any
 
 import openai
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from generators.base import canonical_json, stable_hash
 
@@ -33,13 +44,43 @@ class Endpoint(BaseModel):
     api_key_block: str | None = Field(None, description="Prefect Secret block holding the key")
     multimodal: bool = Field(False, description="send pictures as data URLs (else the text variant)")
     max_in_flight: int = Field(32, ge=1, le=4096, description="requests in flight, all workers together")
-    timeout_s: float = Field(600.0, gt=0, description="per-request timeout")
+    timeout_s: float = Field(600.0, gt=0, description="deadline of one request, the whole response")
+    max_response_chars: int = Field(2_000_000, ge=1, description="longer responses are refused, "
+                                    "not stored (a reply of 32K tokens is ~130K characters)")
     max_retries: int = Field(6, ge=0, le=100)
     backoff_base_s: float = Field(1.0, ge=0)
     backoff_max_s: float = Field(60.0, ge=0)
     retry_budget_s: float = Field(900.0, gt=0, description="give up retrying one request after this")
     price_in_per_mtok: float | None = Field(None, description="USD per million prompt tokens")
     price_out_per_mtok: float | None = Field(None, description="USD per million completion tokens")
+
+    @model_validator(mode="after")
+    def _allowed(self) -> "Endpoint":
+        keys = allowed_key_envs()
+        if self.api_key_env not in keys:
+            raise ValueError(f"api_key_env {self.api_key_env!r} is not an allowed key variable "
+                             f"({', '.join(sorted(keys))}; the operator sets HELIX_ALLOWED_KEY_ENVS)")
+        prefixes = allowed_endpoints()
+        if prefixes and not any(self.base_url.startswith(p) for p in prefixes):
+            raise ValueError(f"base_url {self.base_url!r} is not an allowed endpoint (the operator "
+                             "sets HELIX_ALLOWED_ENDPOINTS)")
+        return self
+
+
+def allowed_key_envs() -> set[str]:
+    raw = os.environ.get("HELIX_ALLOWED_KEY_ENVS", "OPENAI_API_KEY,HELIX_API_KEY")
+    return {v.strip() for v in raw.split(",") if v.strip()}
+
+
+def allowed_endpoints() -> list[str]:
+    return [v.strip() for v in os.environ.get("HELIX_ALLOWED_ENDPOINTS", "").split(",") if v.strip()]
+
+
+def share_in_flight(max_in_flight: int, workers: int, chunks: int) -> tuple[int, int]:
+    """(chunks at once, requests in flight per chunk) whose product never exceeds
+    `max_in_flight`: the limit is the endpoint's, all workers together."""
+    slots = max(1, min(workers, chunks, max_in_flight))
+    return slots, max(1, max_in_flight // slots)
 
 
 class Sampling(BaseModel):
@@ -79,25 +120,43 @@ def resolve_api_key(endpoint: Endpoint) -> SecretStr:
     return SecretStr(os.environ.get(endpoint.api_key_env) or "EMPTY")
 
 
+_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")  # RFC 9110's delay-seconds (decimals tolerated)
+
+
 def retry_after(error: Exception) -> float | None:
-    """Seconds the server asked us to wait (Retry-After as seconds or HTTP date, or retry-after-ms)."""
+    """Seconds the server asked us to wait: `retry-after-ms`, or `Retry-After` as delay-seconds or
+    an HTTP date (RFC 9110 10.2.3). Anything else (`soon`, `nan`, `-5`, `1e9`) is no answer: the
+    default backoff applies. Never raises."""
     response = getattr(error, "response", None)
     headers = getattr(response, "headers", None)
     if not headers:
         return None
-    if headers.get("retry-after-ms"):
+    ms = headers.get("retry-after-ms")
+    if ms:
         try:
-            return float(headers["retry-after-ms"]) / 1000
+            value = float(ms)
+            if math.isfinite(value) and value >= 0:
+                return value / 1000
         except ValueError:
             pass
-    value = headers.get("retry-after")
+    value = (headers.get("retry-after") or "").strip()
     if not value:
         return None
+    if _SECONDS.fullmatch(value):
+        return float(value)
     try:
-        return max(float(value), 0.0)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+class ResponseTooLarge(Exception):
+    pass
 
 
 class ElaborationClient:
@@ -113,12 +172,30 @@ class ElaborationClient:
         self._semaphore: asyncio.Semaphore | None = None
 
     async def __aenter__(self) -> "ElaborationClient":
+        limit = 4 * self.endpoint.max_response_chars + 65536  # bytes: JSON escapes, the envelope
+
+        async def refuse_large(response) -> None:
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                await response.aclose()
+                raise ResponseTooLarge(f"response of {int(length):,} bytes refused "
+                                       f"(max_response_chars {self.endpoint.max_response_chars:,})")
+
         # retries are ours (to honour Retry-After and count attempts), not the library's
-        self._client = openai.AsyncOpenAI(base_url=self.endpoint.base_url,
-                                          api_key=self._key.get_secret_value(),
-                                          timeout=self.endpoint.timeout_s, max_retries=0)
+        self._client = openai.AsyncOpenAI(
+            base_url=self.endpoint.base_url, api_key=self._key.get_secret_value(),
+            timeout=self.endpoint.timeout_s, max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(timeout=self.endpoint.timeout_s,
+                                                       event_hooks={"response": [refuse_large]}))
         self._semaphore = asyncio.Semaphore(self.in_flight)
         return self
+
+    def scrub(self, text: str) -> str:
+        """An error text without the key (an endpoint may echo the Authorization header)."""
+        key = self._key.get_secret_value()
+        if key and key != "EMPTY" and len(key) >= 4:
+            text = text.replace(key, "[redacted]")
+        return re.sub(r"(?i)(bearer\s+)[^\s\"',}]+", r"\1[redacted]", text)
 
     async def __aexit__(self, *exc) -> None:
         if self._client is not None:
@@ -132,38 +209,61 @@ class ElaborationClient:
         return self._rng.uniform(0, ceiling)  # full jitter
 
     async def complete(self, messages: list[dict[str, Any]], sampling: Sampling) -> Completion:
+        """One chat completion with retries. Never raises: whatever goes wrong comes back as a
+        Completion with `error` set."""
+        try:
+            return await self._complete(messages, sampling)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 (a failure of one request must not sink its batch)
+            return Completion(text=None, error=self.scrub(f"client error: {_describe(error)}"))
+
+    async def _complete(self, messages: list[dict[str, Any]], sampling: Sampling) -> Completion:
         assert self._client is not None and self._semaphore is not None, "use `async with`"
         started = time.perf_counter()
         last_error = ""
+        deadline = self.endpoint.timeout_s
         for attempt in range(self.endpoint.max_retries + 1):
             async with self._semaphore:
                 t0 = time.perf_counter()
                 try:
-                    response = await self._client.chat.completions.create(
+                    # the deadline covers the whole response: a server trickling a byte a second
+                    # passes every per-read timeout
+                    response = await asyncio.wait_for(self._client.chat.completions.create(
                         model=self.endpoint.model, messages=messages,
                         temperature=sampling.temperature, top_p=sampling.top_p,
                         max_tokens=sampling.max_tokens,
-                        **({"seed": sampling.seed} if sampling.seed is not None else {}))
+                        **({"seed": sampling.seed} if sampling.seed is not None else {})), deadline)
                     choice = response.choices[0]
                     usage = response.usage
+                    text = choice.message.content or ""
+                    if len(text) > self.endpoint.max_response_chars:
+                        raise ResponseTooLarge(f"response of {len(text):,} characters refused "
+                                               f"(max_response_chars {self.endpoint.max_response_chars:,})")
                     return Completion(
-                        text=choice.message.content or "", finish_reason=choice.finish_reason or "",
+                        text=text, finish_reason=choice.finish_reason or "",
                         tokens_in=getattr(usage, "prompt_tokens", None),
                         tokens_out=getattr(usage, "completion_tokens", None),
                         latency_s=time.perf_counter() - t0, attempts=attempt + 1)
+                except ResponseTooLarge as error:  # the same request would get the same answer
+                    return Completion(text=None, attempts=attempt + 1, error=str(error),
+                                      latency_s=time.perf_counter() - started)
+                except asyncio.TimeoutError as error:
+                    last_error = f"no complete response within {deadline:g} s"
+                    wait = self._backoff(attempt, error)
                 except RETRYABLE as error:
-                    last_error = _describe(error)
+                    last_error = self.scrub(_describe(error))
                     wait = self._backoff(attempt, error)
                 except openai.APIStatusError as error:
                     if error.status_code in (408, 409):  # request timeout, lock conflict: transient
-                        last_error = _describe(error)
+                        last_error = self.scrub(_describe(error))
                         wait = self._backoff(attempt, error)
                     else:  # 400, 401, 404, ...: retrying cannot help
-                        return Completion(text=None, attempts=attempt + 1, error=_describe(error),
+                        return Completion(text=None, attempts=attempt + 1, error=self.scrub(_describe(error)),
                                           latency_s=time.perf_counter() - started)
                 except (ValueError, KeyError, IndexError, AttributeError, TypeError) as error:
                     # a 200 whose body is not a chat completion (malformed JSON, no choices)
-                    last_error = f"malformed response: {type(error).__name__}: {str(error)[:200]}"
+                    last_error = self.scrub(f"malformed response: {type(error).__name__}: {str(error)[:200]}")
                     wait = self._backoff(attempt, error)
             if attempt == self.endpoint.max_retries:
                 break

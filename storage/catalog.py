@@ -135,11 +135,13 @@ def check_read_only(sql: str) -> None:
         raise ReadOnlyError(f"helix sql is read-only: {kind} statements are refused")
 
 
-def sandbox(root: Path, release: str | None = None, memory: str | None = None) -> duckdb.DuckDBPyConnection:
+def sandbox(root: Path, release: str | None = None, memory: str | None = None,
+            checked: bool = False) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that cannot touch any file: the store's tables are Arrow datasets
     registered with it (Arrow reads the shards), external access and extensions are off and the
     configuration is locked, so no statement or function can read, write, attach or install
-    anything, or raise its own limits."""
+    anything, or raise its own limits. `checked`: shards whose footer cannot be read are left
+    out, with a warning naming each (`helix check` quarantines them)."""
     import pyarrow.dataset as ds
 
     if release is not None:
@@ -152,7 +154,8 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None) -
         "memory_limit": memory or QUERY_MEMORY, "lock_configuration": True})
     for name, model in TABLES.items():
         schema = arrow_schema(model)
-        files = [str(f) for f in table_files(root, name)]
+        files = table_files(root, name)
+        files = [str(f) for f in (_readable(name, files) if checked else files)]
         # the canonical schema: shards written before a column existed read it as NULL
         data = ds.dataset(files, format="parquet", schema=schema) if files else \
             pa.Table.from_pylist([], schema=schema)
@@ -179,7 +182,15 @@ def query(root: Path, sql: str, release: str | None = None,
     timer.daemon = True
     timer.start()
     try:
-        cursor = con.execute(sql)
+        try:
+            cursor = con.execute(sql)
+        except duckdb.InvalidInputException as error:
+            if "reading the stream registered" not in str(error):
+                raise
+            # a damaged shard must not take the table offline: serve the readable ones
+            con.close()
+            con = sandbox(root, release=release, checked=True)
+            cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         return columns, cursor.fetchall()
     except (duckdb.InterruptException, RuntimeError) as error:

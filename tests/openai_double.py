@@ -20,7 +20,7 @@ from typing import Callable
 
 @dataclass
 class Reply:
-    kind: str = "ok"  # ok | status | slow | malformed | reset
+    kind: str = "ok"  # ok | status | slow | malformed | reset | trickle | echo_auth
     text: str = ""
     status: int = 200
     headers: dict = field(default_factory=dict)
@@ -99,7 +99,7 @@ class OpenAIDouble:
                         double.in_flight -= 1
 
             def _answer(self, body: dict, reply: Reply):
-                if reply.delay:
+                if reply.delay and reply.kind != "trickle":
                     time.sleep(reply.delay)
                 if reply.kind == "reset":
                     # SO_LINGER 0: close sends a TCP RST instead of a response
@@ -111,6 +111,27 @@ class OpenAIDouble:
                     payload = json.dumps({"error": {"message": f"injected {reply.status}",
                                                     "type": "test_double"}}).encode()
                     self._send(reply.status, payload, reply.headers)
+                    return
+                if reply.kind == "echo_auth":  # a careless gateway repeating the request's headers
+                    payload = json.dumps({"error": {"message": "denied for Authorization: "
+                                                    + self.headers.get("authorization", "")}}).encode()
+                    self._send(reply.status if reply.status != 200 else 500, payload, reply.headers)
+                    return
+                if reply.kind == "trickle":  # a complete answer, one byte every `delay` seconds
+                    payload = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "m",
+                                          "choices": [{"index": 0, "finish_reason": "stop",
+                                                       "message": {"role": "assistant", "content": reply.text}}]}).encode()
+                    try:
+                        self.send_response(200)
+                        self.send_header("content-type", "application/json")
+                        self.send_header("content-length", str(len(payload)))
+                        self.end_headers()
+                        for k in range(len(payload)):
+                            self.wfile.write(payload[k:k + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.delay or 1.0)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
                     return
                 if reply.kind == "malformed":
                     self._send(200, b'{"id": "x", "choices": [ {"message": ', {})

@@ -206,7 +206,7 @@ def test_api_key_appears_in_no_file_and_no_output_of_a_full_serg_run(tmp_path):
     scratch = Path(tempfile.mkdtemp(prefix="hxk", dir="/tmp"))  # short: Ray's socket paths
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-        env.update(HELIX_CANARY_KEY=secret, HOME=str(scratch / "home"), TMPDIR=str(scratch),
+        env.update(HELIX_CANARY_KEY=secret, HELIX_ALLOWED_KEY_ENVS="HELIX_CANARY_KEY", HOME=str(scratch / "home"), TMPDIR=str(scratch),
                    PREFECT_HOME=str(scratch / "prefect"), PYTHONPATH=str(REPO),
                    PREFECT_SERVER_ANALYTICS_ENABLED="false")
         seen_auth = []

@@ -5,6 +5,7 @@ import asyncio
 import json
 import re
 import shutil
+import time
 import zlib
 
 import pyarrow.parquet as pq
@@ -251,6 +252,7 @@ def test_sft_export_jsonl_and_parquet(store, tmp_path):
 def test_api_key_never_written(store, tmp_path, monkeypatch):
     secret = "sk-test-DO-NOT-LEAK-1234567890"
     monkeypatch.setenv("HELIX_TEST_KEY", secret)
+    monkeypatch.setenv("HELIX_ALLOWED_KEY_ENVS", "HELIX_TEST_KEY")  # the operator's allow-list
     root = tmp_path / "root"
     shutil.copytree(store, root)
     with OpenAIDouble(lambda user, a: Reply(text=elaboration(skeleton_answer(user)))) as double:
@@ -286,3 +288,127 @@ def test_a_failure_retried_later_reads_as_its_success(store, tmp_path):
         compact(root, min_files=1)
     _, after = query(root, "select sample, accepted, error = '' from traces where source = 'elaborated' order by all")
     assert after == rows
+
+
+# -- a misbehaving endpoint ---------------------------------------------------------------------
+
+def _ask(url, **kw):
+    async def go():
+        async with ElaborationClient(endpoint(url, **kw)) as client:
+            return await client.complete([{"role": "user", "content": "hi"}], Sampling())
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("value", ["soon", "nan", "-5", "inf", "1e9", "", "Wed, 99 Foo 2026", "٣"])
+def test_odd_retry_after_means_the_default_backoff(value):
+    from serg.elaborate import retry_after
+
+    class E:
+        response = type("R", (), {"headers": {"retry-after": value}})()
+
+    assert retry_after(E()) is None
+    with OpenAIDouble(lambda u, a: Reply(kind="status", status=429, headers={"Retry-After": value})
+                      if a == 0 else Reply(text="ok")) as double:
+        completion = _ask(double.base_url, timeout_s=5)
+    assert completion.text == "ok" and completion.attempts == 2
+
+
+def test_retry_after_as_seconds_or_http_date_is_honoured_and_bounded():
+    import email.utils
+
+    from serg.elaborate import retry_after
+
+    def asked(value):
+        class E:
+            response = type("R", (), {"headers": {"retry-after": value}})()
+        return retry_after(E())
+
+    assert asked("7") == 7.0 and asked("0") == 0.0
+    soon = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 < asked(soon) <= 30
+    assert asked(email.utils.formatdate(time.time() - 30, usegmt=True)) == 0.0
+    client = ElaborationClient(endpoint("http://127.0.0.1:9/v1", backoff_max_s=2.0))
+
+    class Later:
+        response = type("R", (), {"headers": {"retry-after": "86400"}})()
+
+    assert client._backoff(0, Later()) == 2.0  # a day asked, the operator's bound waited
+
+
+def test_the_deadline_covers_the_whole_response():
+    """A server sending one byte a second passes a per-read timeout forever."""
+    with OpenAIDouble(lambda u, a: Reply(kind="trickle", text="x" * 50, delay=0.5)) as double:
+        started = time.perf_counter()
+        completion = _ask(double.base_url, timeout_s=1.5, max_retries=1)
+        took = time.perf_counter() - started
+    assert completion.text is None and "within 1.5 s" in completion.error
+    assert took < 8
+
+
+def test_oversized_responses_are_refused_not_stored():
+    with OpenAIDouble(lambda u, a: Reply(text="y" * 3_000_000)) as double:
+        completion = _ask(double.base_url, timeout_s=30, max_response_chars=1_000_000)
+        assert completion.text is None and "refused" in completion.error
+        assert double.requests == 1  # the same request would get the same answer: not retried
+    with OpenAIDouble(lambda u, a: Reply(text="y" * 5000)) as double:
+        completion = _ask(double.base_url, max_response_chars=1000)
+        assert completion.text is None and "5,000 characters refused" in completion.error
+
+
+def test_the_key_never_reaches_an_error_text(monkeypatch):
+    secret = "sk-echo-THIS-MUST-NOT-APPEAR-42"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    for status in (500, 400):
+        with OpenAIDouble(lambda u, a: Reply(kind="echo_auth", status=status)) as double:
+            completion = _ask(double.base_url, max_retries=1)
+        assert completion.text is None and "[redacted]" in completion.error
+        assert secret not in completion.error
+
+
+def test_operators_choose_which_keys_go_to_which_endpoints(monkeypatch):
+    from serg.elaborate import Endpoint
+
+    with pytest.raises(ValueError, match="not an allowed key variable"):
+        Endpoint(base_url="http://127.0.0.1:8000/v1", model="m", api_key_env="AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("HELIX_ALLOWED_ENDPOINTS", "http://127.0.0.1:8000/,https://api.openai.com/")
+    Endpoint(base_url="http://127.0.0.1:8000/v1", model="m")
+    with pytest.raises(ValueError, match="not an allowed endpoint"):
+        Endpoint(base_url="http://evil.example/v1", model="m")
+    monkeypatch.setenv("HELIX_ALLOWED_KEY_ENVS", "MY_KEY")
+    Endpoint(base_url="https://api.openai.com/v1", model="m", api_key_env="MY_KEY")
+    with pytest.raises(ValueError, match="not an allowed key variable"):
+        Endpoint(base_url="https://api.openai.com/v1", model="m")
+
+
+@pytest.mark.parametrize("limit,workers,chunks", [(1, 2, 10), (3, 2, 10), (32, 2, 10), (5, 8, 3), (7, 3, 100)])
+def test_in_flight_is_bounded_over_all_workers(limit, workers, chunks):
+    from serg.elaborate import share_in_flight
+
+    slots, per = share_in_flight(limit, workers, chunks)
+    assert 1 <= slots <= min(workers, chunks) and slots * per <= limit and per >= 1
+
+
+def test_a_misbehaving_endpoint_loses_no_answer_already_received(store, tmp_path):
+    """One instance's requests get `429 Retry-After: soon` (which used to raise out of the client
+    and fail the chunk), another's a body that never completes: every other answer is stored."""
+    root = tmp_path / "root"
+    shutil.copytree(store, root)
+    seen = []
+
+    def policy(user, attempt):
+        seen.append(user)
+        if user == seen[0]:
+            return Reply(kind="status", status=429, headers={"Retry-After": "soon"})
+        if len(set(seen)) == 2 and user == seen[-1] and seen.count(user) == 1:
+            return Reply(kind="trickle", text="x" * 100, delay=1.0)
+        return Reply(text=elaboration(skeleton_answer(user)))
+
+    with OpenAIDouble(policy) as double:
+        config = SergConfig(endpoint=endpoint(double.base_url, max_retries=1, timeout_s=2.0),
+                            data_root=str(root), tasks=["trapping_rain_water"], levels=[1])
+        _, results = run_all(config, root)
+    _, rows = query(root, "select count(*), count(*) filter (where accepted), count(*) filter (where error <> '') "
+                          "from traces where source = 'elaborated'")
+    total, accepted, failed = rows[0]
+    instances = query(root, "select count(*) from instances where task = 'trapping_rain_water' and level = 1")[1][0][0]
+    assert total == instances and failed == 1 and accepted == instances - 1
