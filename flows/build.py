@@ -208,17 +208,19 @@ def instance_rows(task_name: str, level: int, indices: Sequence[int], split: str
     return instances, traces, stats
 
 
-def build_chunk(chunk: Chunk, config: BuildConfig, run_id: str, root: Path) -> ChunkResult:
-    """One unit of fan-out work: rows for a task x level x index range, written as shards."""
+def build_chunk(chunk: Chunk, config: BuildConfig, run_id: str, root: Path,
+                commit: bool = True) -> ChunkResult:
+    """One unit of fan-out work: rows for a task x level x index range, written as shards.
+    `commit=False` under the writer lock: releasing it commits every chunk in one snapshot."""
     instances, traces, stats = instance_rows(chunk.task, chunk.level, chunk.indices,
                                              config.split, config.seed)
     t0 = time.perf_counter()
     name = chunk.shard_run_id(run_id, config)
     shards = [
         write_shard(root, "instances", instances, task=chunk.task, level=chunk.level,
-                    run_id=name, part=chunk.part),
+                    run_id=name, part=chunk.part, commit=False),
         write_shard(root, "traces", traces, task=chunk.task, level=chunk.level,
-                    run_id=name, part=chunk.part),
+                    run_id=name, part=chunk.part, commit=commit),
     ] if instances else []
     stats["seconds"]["write"] = time.perf_counter() - t0
     return ChunkResult(

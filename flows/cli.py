@@ -85,7 +85,8 @@ def cmd_run(args) -> int:
     png = None
     if manifest_path.exists():  # absent when this configuration was never built with new rows
         manifest = read_manifest(root, result["run_id"])
-        png = write_png(manifest["summary"], root / "reports" / f"build-{result['run_id']}.png")
+        if manifest.get("summary"):  # a repaired manifest has no timings to draw
+            png = write_png(manifest["summary"], root / "reports" / f"build-{result['run_id']}.png")
     if result["planned"]:
         print(f"\nrun {result['run_id']}: {result['instances']} instances, {result['accepted']} skeleton "
               f"traces accepted by the verifiers, {result['verifier_errors']} verifier errors, "
@@ -117,10 +118,14 @@ def cmd_generate(args) -> int:
         progress = Progress(sum(len(c.indices) for c in chunks), "instances")
         results = []
         for chunk in chunks:
-            results.append(build_chunk(chunk, config, run_id, root))
+            results.append(build_chunk(chunk, config, run_id, root, commit=False))
             progress.advance(len(chunk.indices))
         progress.close()
     if not results:
+        from storage.shards import repair_manifest
+
+        if repair_manifest(root, run_id, config=config.model_dump(), kind="generate"):
+            print(f"run {run_id}: its report was missing (the run was killed); rewritten from the store")
         print(f"nothing to do: {root} already holds these instances")
         return 0
     summary = summarize(results)
@@ -402,6 +407,28 @@ def _views() -> list[str]:
     return list(TABLES)
 
 
+def _operator_error(error: BaseException | None, depth: int = 0) -> str | None:
+    """The one line for a problem the operator has to fix (not a bug of helix), else None.
+    Looks through wrappers (a Ray task's error, a chained exception)."""
+    import errno
+
+    if error is None or depth > 8:
+        return None
+    store_error = sys.modules.get("storage.errors")
+    if store_error is not None and isinstance(error, store_error.StoreError):
+        return str(error)
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+        where = f" ({error.filename})" if error.filename else ""
+        return f"{error.strerror or error}{where}: free space or fix permissions, then rerun " \
+               "(completed shards are kept; nothing half-written is visible)"
+    for cause in (getattr(error, "cause", None), error.__cause__, error.__context__):
+        if isinstance(cause, BaseException) and cause is not error:
+            line = _operator_error(cause, depth + 1)
+            if line:
+                return line
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # helix sends nothing home: no Prefect analytics, no Ray usage stats (and no network noise)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -416,6 +443,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"helix: error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # noqa: BLE001 (store problems and full disks: one line, not a traceback)
+        line = _operator_error(error)
+        if line is None:
+            raise
+        print(f"helix: error: {line}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("helix: interrupted", file=sys.stderr)
         return 130

@@ -31,10 +31,18 @@ def cmd_check(args) -> int:
         return 0 if report.ok else 1
     for p in report.problems:
         print(f"{p.kind:<10} {p.path}: {p.detail}")
+    where = f"snapshot {report.snapshot}" if report.snapshot is not None else "no ledger"
     print(f"checked {report.shards} shards ({report.rows} rows, {report.bytes / 2**20:.1f} MiB, "
-          f"{report.pictures} pictures, {report.checksummed} against manifest checksums) "
+          f"{report.pictures} pictures, {report.checksummed} against recorded sha256, {where}) "
           f"in {report.seconds:.1f} s: "
-          + ("all sound" if report.ok else f"{len({p.path for p in report.problems})} damaged"))
+          + ("all sound" if report.ok else f"{len({p.path for p in report.problems})} with problems"))
+    if report.repaired:
+        print("the ledger was damaged and has been rebuilt from the shards on disk")
+    if report.pending:
+        print(f"{report.pending} shards written by a running or killed writer are not committed yet "
+              "(the next build, or any writer, commits them)")
+    if report.retired:
+        print(f"{report.retired} shards replaced by compaction are kept while a reader still uses them")
     if report.quarantined:
         print(f"quarantined {len(report.quarantined)} shards to {report.quarantine_dir}; "
               "the next build regenerates their rows")
@@ -49,8 +57,8 @@ def cmd_check(args) -> int:
 
 
 def add_commands(sub) -> None:
-    check = sub.add_parser("check", help="verify every shard (schema, checksum, pictures); "
-                                         "quarantine damaged ones")
+    check = sub.add_parser("check", help="verify every shard against the ledger's sha256 and by content "
+                                         "(missing, extra, changed, schema, pictures); quarantine damaged ones")
     check.add_argument("--data-root", help="shard folder (default $HELIX_DATA_ROOT or ./data)")
     check.add_argument("--no-quarantine", action="store_true", help="report only, move nothing")
     check.add_argument("--tables", nargs="+", metavar="TABLE", help="tables to scan (default: all)")

@@ -20,7 +20,8 @@ from flows.build import (BuildConfig, BuildIncomplete, Chunk, ChunkResult, build
 from flows.progress import Progress
 from generators import registry as generators
 from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
-from storage.shards import ensure_writable, resolve_root, write_manifest
+from storage import ledger
+from storage.shards import ensure_writable, repair_manifest, resolve_root, write_manifest
 
 BATCH_CHUNKS = 64  # chunks per Prefect task
 
@@ -56,7 +57,8 @@ def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: s
     import ray
 
     remote = _remote_build()
-    pending = {remote.remote(c, config, run_id, Path(root)): c for c in chunks}
+    # chunks only journal their shards; the batch is committed as one snapshot when it is done
+    pending = {remote.remote(c, config, run_id, Path(root), False): c for c in chunks}
     results = []
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
@@ -65,6 +67,7 @@ def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: s
             results.append(ray.get(ref))
             if progress:
                 progress.advance(len(chunk.indices))
+    ledger.commit(Path(root), f"build {run_id} batch {batch_no}")
     return results
 
 
@@ -110,6 +113,8 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
     shards = [s for r in results for s in r.shards]
     failed = [f for r in results for f in r.failed]
     manifest = None
+    if not results:  # nothing to build: a killed run's missing report is rewritten
+        manifest = repair_manifest(root, run_id, config=config.model_dump(), kind="build-dataset")
     if results:
         manifest = write_manifest(root, run_id, config=config.model_dump(), shards=shards, extra={
             "kind": "build-dataset", "finished_at": datetime.now(timezone.utc).isoformat(),

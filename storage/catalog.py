@@ -1,7 +1,8 @@
 """DuckDB over the shards: one view per table, de-duplicated by id, read-only `helix sql`.
 
-Views are defined over the table folders' Parquet files (never `_tmp`), so a query sees only
-complete shards. A table without shards gets an empty view of the right schema, so queries
+Views are defined over the shards of one committed snapshot (storage/ledger.py), held for as
+long as the connection lives: a query sees one consistent store, and compaction cannot take a
+file away from it. A table without shards gets an empty view of the right schema, so queries
 written against the catalog work on a fresh data root too.
 
 `query` (what `helix sql` runs: the user's SQL) uses a sandbox instead of `connect`: the shards are
@@ -16,11 +17,13 @@ from __future__ import annotations
 import os
 import re
 import threading
+import weakref
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from storage import ledger
 from storage.schema import TABLES, arrow_schema
 from storage.shards import table_files
 
@@ -60,17 +63,19 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None,
         from storage.maintenance import release_root
 
         root = release_root(root, release)
+    held = ledger.lease(root)
     con = duckdb.connect(":memory:")
+    weakref.finalize(con, held.release)  # the snapshot stays held while the connection lives
     for name, model in (tables or TABLES).items():
-        files = table_files(root, name)
+        files = table_files(root, name, held.snapshot)
         if files:
-            source = (f"read_parquet({_quote(root / name)} || '/task=*/level=*/*.parquet', "
-                      "union_by_name = true, hive_partitioning = false)")
+            source = ("read_parquet([" + ", ".join(map(_quote, files))
+                      + "], union_by_name = true, hive_partitioning = false)")
             try:
                 _create_view(con, name, source, dedupe)
             except duckdb.Error:
-                # a damaged shard (truncated, bad footer) must not take every table offline:
-                # serve the readable ones and name the others (`helix check` quarantines them)
+                # a damaged or missing shard must not take every table offline: serve the
+                # readable ones and name the others (`helix check` quarantines them)
                 files = _readable(name, files)
                 if files:
                     _create_view(con, name, "read_parquet([" + ", ".join(map(_quote, files))
@@ -148,17 +153,24 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None,
         from storage.maintenance import release_root
 
         root = release_root(root, release)
+    held = ledger.lease(root)
     con = duckdb.connect(":memory:", config={
         "enable_external_access": False, "autoinstall_known_extensions": False,
         "autoload_known_extensions": False, "allow_community_extensions": False,
         "memory_limit": memory or QUERY_MEMORY, "lock_configuration": True})
+    weakref.finalize(con, held.release)
     for name, model in TABLES.items():
         schema = arrow_schema(model)
-        files = table_files(root, name)
+        files = table_files(root, name, held.snapshot)
         files = [str(f) for f in (_readable(name, files) if checked else files)]
         # the canonical schema: shards written before a column existed read it as NULL
-        data = ds.dataset(files, format="parquet", schema=schema) if files else \
-            pa.Table.from_pylist([], schema=schema)
+        try:
+            data = ds.dataset(files, format="parquet", schema=schema) if files else None
+        except (OSError, pa.ArrowInvalid):  # a listed shard gone or unreadable: serve the others
+            files = [str(f) for f in _readable(name, [Path(f) for f in files])]
+            data = ds.dataset(files, format="parquet", schema=schema) if files else None
+        if data is None:
+            data = pa.Table.from_pylist([], schema=schema)
         con.register(f"_shards_{name}", data)
         _create_view(con, name, f"_shards_{name}")
     return con

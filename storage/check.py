@@ -1,21 +1,31 @@
 """Integrity check of a data root: find damaged shards and take them out of service.
 
-Every shard of every table is read end to end and judged:
+The committed snapshot (storage/ledger.py) says which shards make up the store and what each one's
+sha256 was when it was written. Every byte of every listed shard is hashed and compared, so any
+change to a shard is found, whatever it does to the data:
+
+- `ledger`: the snapshot or its pointer is damaged (it is rebuilt from the shards in the folders,
+  each then judged by content and the run manifests' checksums);
+- `missing`: a listed shard is gone (its rows are missing from every query);
+- `extra`: a Parquet file in a table folder that no snapshot lists and no running writer has
+  journaled (a foreign file; readers ignore it);
+- `checksum`: the file's sha256 differs from the ledger's (or, for a file no snapshot lists
+  yet, its journal's);
+
+and each shard is read end to end and judged:
 
 - `unreadable`: the Parquet footer or a page cannot be read (truncated file, flipped bits in the
   metadata or in a compressed page), or the decoded data is invalid (e.g. broken UTF-8);
 - `schema`: a column the table's row model (storage.schema.TABLES) does not declare, a declared
   column of another Arrow type, or a required column missing (columns added later with a default
   may be missing in older shards: that is schema evolution, not damage);
-- `checksum`: the file's sha256 differs from what a run manifest recorded for that path (shards
-  written by compaction have no manifest entry and are judged by their content only);
 - `partition`: rows whose task or level differ from the folder they are stored in;
 - `picture`: an image that is not a complete PNG (signature, chunk CRCs up to IEND).
 
-Quarantine moves each damaged shard to `<root>/_quarantine/<stamp>/<same relative path>` (with a
-`report.json` saying why), under the writer lock and only if the file is still the one that was
-judged. Readers and the incremental planner glob the table folders only, so the rows of a
-quarantined shard count as missing: the next build regenerates them (ids and bytes are
+Quarantine moves each damaged (or extra) shard to `<root>/_quarantine/<stamp>/<same relative
+path>` (with a `report.json` saying why), under the writer lock and only if the file is still the
+one that was judged, and commits a snapshot without it and without the missing ones. The rows of
+a quarantined shard then count as missing: the next build regenerates them (ids and bytes are
 deterministic), and queries stop tripping over the file. Nothing is ever deleted.
 """
 
@@ -35,13 +45,14 @@ import pyarrow.parquet as pq
 from PIL import Image as PILImage
 from pydantic import BaseModel
 
+from storage import ledger
 from storage.maintenance import sha256, writer_lock
 from storage.schema import TABLES, arrow_schema
-from storage.shards import MANIFEST_DIR, TMP_DIR, table_files, write_json_atomic
+from storage.shards import MANIFEST_DIR, TMP_DIR, write_json_atomic
 
 QUARANTINE_DIR = "_quarantine"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-Kind = Literal["unreadable", "schema", "checksum", "partition", "picture"]
+Kind = Literal["ledger", "missing", "extra", "unreadable", "schema", "checksum", "partition", "picture"]
 
 
 class Problem(BaseModel):
@@ -57,7 +68,11 @@ class CheckReport(BaseModel):
     rows: int = 0
     bytes: int = 0
     pictures: int = 0
-    checksummed: int = 0  # shards whose sha256 a manifest recorded (and that were compared)
+    checksummed: int = 0  # shards whose sha256 the ledger (or a journal, a run manifest) recorded
+    snapshot: int | None = None  # the snapshot judged (after a repair: the rebuilt one)
+    pending: int = 0  # shards journaled by a running or killed writer, not committed yet
+    retired: int = 0  # shards replaced by compaction, kept while a reader holds an older snapshot
+    repaired: bool = False  # the ledger was damaged and has been rebuilt from the shards
     stale_tmp: int = 0  # leftovers of killed writers under _tmp (invisible to readers)
     problems: list[Problem] = []
     quarantined: list[str] = []
@@ -206,30 +221,76 @@ def _first_per_kind(problems: list[Problem]) -> list[Problem]:
 
 def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: bool = True,
                 pictures: bool = True, lock_timeout_s: float = 600.0) -> CheckReport:
-    """Scan every shard of the tables (default: all); quarantine the damaged ones unless told not
-    to. The scan takes no lock (readers never need one); moving files takes the writer lock."""
+    """Scan every shard of the tables (default: all) against the ledger and by content;
+    quarantine the damaged and extra ones and commit the store without them (and without the
+    missing ones) unless told not to. A damaged ledger is rebuilt first (it is reported as a
+    problem either way). The scan takes no lock; repairs take the writer lock."""
     started = time.perf_counter()
     root = Path(root)
     report = CheckReport(root=str(root))
-    recorded = recorded_checksums(root)
-    bad: dict[str, tuple[str, list[Problem]]] = {}  # relative path -> (sha256 judged, problems)
-    for table in tables or TABLES:
+    tables = list(tables or TABLES)
+    for table in tables:
         if table not in TABLES:
             raise ValueError(f"unknown table {table!r} (tables: {', '.join(TABLES)})")
-        for path in table_files(root, table):
-            problems, seen = check_shard(root, table, path, recorded, pictures)
+    try:
+        snapshot = ledger.current(root)
+    except ledger.LedgerError as error:
+        report.problems.append(Problem(path=ledger.CURRENT, table="-", kind="ledger", detail=str(error)))
+        snapshot = None
+        if quarantine:
+            with writer_lock(root, timeout_s=lock_timeout_s, commit=False):
+                snapshot = ledger.commit(root, "check: rebuild the damaged ledger", rebuild=True)
+            report.repaired = True
+    report.snapshot = snapshot.seq if snapshot else None
+    listed = snapshot.by_path() if snapshot else {}
+    journaled = {e.path: e for e in ledger.pending(root)}
+    held = ledger.retained(root) if snapshot else set()
+    manifests = recorded_checksums(root)
+    bad: dict[str, tuple[str | None, list[Problem]]] = {}  # relative path -> (sha256 judged, problems)
+    missing: list[str] = []
+    for table in tables:
+        on_disk = {str(p.relative_to(root)): p for p in ledger.folder_files(root, table)}
+        if snapshot is not None:
+            for relative in snapshot.files(table):
+                if relative not in on_disk:
+                    missing.append(relative)
+                    report.problems.append(Problem(path=relative, table=table, kind="missing",
+                                                   detail="listed in the ledger, not on disk: its rows "
+                                                          "are missing from every query"))
+        for relative, path in sorted(on_disk.items()):
+            if snapshot is None:  # a store without a ledger: the run manifests' checksums
+                wanted = manifests
+            elif relative in listed:
+                wanted = {relative: {listed[relative].sha256}}
+            elif relative in journaled:
+                wanted = {relative: {journaled[relative].sha256}}
+                report.pending += 1
+            elif relative in held:
+                report.retired += 1
+                continue
+            else:
+                problem = Problem(path=relative, table=table, kind="extra",
+                                  detail="no snapshot lists this file and no writer journaled it "
+                                         "(not written by helix, or left by a repair); readers ignore it")
+                report.problems.append(problem)
+                try:
+                    bad[relative] = (sha256(path), [problem])
+                except OSError:
+                    pass
+                continue
+            problems, seen = check_shard(root, table, path, wanted, pictures)
             report.shards += 1
             for key in ("rows", "bytes", "pictures", "checksummed"):
                 setattr(report, key, getattr(report, key) + seen[key])
             if problems:
                 report.problems.extend(problems)
-                bad[problems[0].path] = (seen["sha256"], problems)
+                bad[relative] = (seen["sha256"], problems)
     tmp = root / TMP_DIR
     report.stale_tmp = sum(1 for _ in tmp.glob("*.tmp")) if tmp.is_dir() else 0
-    if bad and quarantine:
+    if (bad or missing) and quarantine:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         target = root / QUARANTINE_DIR / stamp
-        with writer_lock(root, timeout_s=lock_timeout_s):
+        with writer_lock(root, timeout_s=lock_timeout_s, commit=False):
             for relative, (digest, problems) in sorted(bad.items()):
                 source = root / relative
                 try:
@@ -249,6 +310,10 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
                     "checked_at": stamp, "quarantined": report.quarantined,
                     "problems": [p.model_dump() for p in report.problems
                                  if p.path in set(report.quarantined)]})
+            gone = [p for p in missing if not (root / p).exists()] + report.quarantined
+            if gone and snapshot is not None:
+                report.snapshot = ledger.commit(root, "check: drop damaged and missing shards",
+                                                remove=gone).seq
     report.seconds = time.perf_counter() - started
     return report
 

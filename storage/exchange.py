@@ -30,10 +30,11 @@ from typing import Any, Iterable, Literal
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from generators import registry as generators
 from generators.base import canonical_json, instance_id, stable_hash
+from storage.errors import StoreError
 from storage.schema import Image, InstanceRow
 from storage.shards import ShardInfo, table_files, write_json_atomic, write_shard
 
@@ -45,7 +46,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _DIFFICULTY = re.compile(r"^\s*(?:level|lvl|l)?[\s_-]*([1-5])\s*$", re.IGNORECASE)
 
 
-class ExchangeError(ValueError):
+class ExchangeError(StoreError, ValueError):
     """A benchmark file or name that cannot be used; the message names the row."""
 
 
@@ -131,7 +132,12 @@ def load_benchmark(root: Path, name: str | None) -> Benchmark:
     if not path.exists():
         raise ExchangeError(f"no benchmark named {name!r} under {root}"
                             + (f" (known: {', '.join(known)})" if known else ""))
-    return Benchmark.model_validate_json(path.read_text())
+    try:
+        return Benchmark.model_validate_json(path.read_bytes())
+    except (ValidationError, OSError) as error:
+        why = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
+        raise ExchangeError(f"benchmark file {path} is damaged ({why}); rebuild it with "
+                            "`helix benchmark build` or `helix benchmark import`") from None
 
 
 def counts(members: Iterable[Member]) -> dict[str, Any]:

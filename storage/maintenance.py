@@ -1,12 +1,15 @@
 """Keeping a data root healthy while it is used: a writer lock, compaction of small shards,
 immutable releases, and statistics.
 
-- Writers (builds, compaction, releases) hold an exclusive lock on `<root>/_lock`; readers never
-  lock: they only ever see complete shards (atomic renames), so two rebuilds started at once
-  serialise instead of interleaving.
+- Writers (builds, compaction, releases) hold an exclusive lock on `<root>/_lock`, so two rebuilds
+  started at once serialise instead of interleaving; taking it commits what killed writers left
+  (storage/ledger.py), releasing it commits what the holder wrote. A writer that has to wait
+  says so, naming the holder, and gives up after a bounded time. Readers never take it: they
+  read one committed snapshot.
 - Compaction rewrites a partition's small shards into one (de-duplicated by id, superseded task
-  versions dropped) and moves the old files to `<root>/_trash/<stamp>/` instead of deleting them:
-  a reader that listed them a moment ago can still open them. `purge_trash` removes old trash.
+  versions dropped) and commits the swap at once. The old files stay where they are while a
+  reader holds a snapshot that lists them, then move to `<root>/_trash/<stamp>/`;
+  `purge_trash` removes old trash.
 - A release hard-links every current shard into `<root>/_releases/<name>/` and records row
   counts and sha256 in `release.json`: later compaction or purges cannot change it.
 """
@@ -18,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -28,6 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from storage import ledger
+from storage.errors import StoreError
 from storage.schema import TABLES
 from storage.shards import ShardInfo, table_files, write_json_atomic, write_shard
 
@@ -37,26 +43,74 @@ RELEASE_DIR = "_releases"
 STATS_FILE = "_stats/latest.json"
 
 
-class LockTimeout(TimeoutError):
+class LockTimeout(StoreError, TimeoutError):
     pass
 
 
+LOCK_TIMEOUT_S = float(os.environ.get("HELIX_LOCK_TIMEOUT_S", "3600"))
+
+
+def _holder(handle) -> str:
+    try:
+        handle.seek(0)
+        text = handle.read(300).strip()
+    except OSError:
+        text = ""
+    return text or "another helix writer"
+
+
 @contextmanager
-def writer_lock(root: Path, timeout_s: float = 3600.0, poll_s: float = 0.2) -> Iterator[None]:
-    """Exclusive writer lock on the data root (flock: released by the OS if the holder dies)."""
+def writer_lock(root: Path, timeout_s: float | None = None, poll_s: float = 0.2,
+                announce=None, commit: bool = True) -> Iterator[None]:
+    """Exclusive writer lock on the data root (flock: released by the OS if the holder dies).
+    Waiting is announced at once and every minute (`announce`, default: a line on stderr) and
+    ends with LockTimeout after `timeout_s` (default HELIX_LOCK_TIMEOUT_S, 3600). With `commit`
+    the ledger is committed on entry and exit (`helix check` commits itself: it may have to
+    rebuild a damaged ledger first)."""
+    import sys
+
+    timeout_s = LOCK_TIMEOUT_S if timeout_s is None else timeout_s
+    announce = announce or (lambda line: print(line, file=sys.stderr, flush=True))
     root.mkdir(parents=True, exist_ok=True)
     handle = open(root / LOCK_FILE, "a+")
-    deadline = time.monotonic() + timeout_s
+    started = time.monotonic()
+    next_note = started
     try:
         while True:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise LockTimeout(f"another writer holds {root / LOCK_FILE} for over {timeout_s:.0f} s") from None
+                waited = time.monotonic() - started
+                if waited > timeout_s:
+                    raise LockTimeout(f"{_holder(handle)} has held the writer lock {root / LOCK_FILE} "
+                                      f"for longer than this command waits ({timeout_s:.0f} s); "
+                                      "try again when it is done") from None
+                if time.monotonic() >= next_note:
+                    announce(f"helix: waiting for the writer lock of {root}: held by "
+                             f"{_holder(handle)} (waited {waited:.0f} s of at most {timeout_s:.0f} s)")
+                    next_note += 60.0
                 time.sleep(poll_s)
-        yield
+        # who holds it, for whoever has to wait (the lock file's content is only a note)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since "
+                     f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}: "
+                     f"{' '.join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:200]}")
+        handle.flush()
+        if commit:
+            ledger.commit(root, "writer lock: recover")  # what a killed writer completed becomes visible
+        failed = True
+        try:
+            yield
+            failed = False
+        finally:
+            try:
+                if commit:
+                    ledger.commit(root, "writer lock: release")
+            except Exception:
+                if not failed:
+                    raise
     finally:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
@@ -64,12 +118,7 @@ def writer_lock(root: Path, timeout_s: float = 3600.0, poll_s: float = 0.2) -> I
             handle.close()
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256 = ledger.file_sha256
 
 
 def _stamp() -> str:
@@ -80,14 +129,20 @@ def compact(root: Path, *, current_versions: dict[str, int] | None = None, min_f
             small_bytes: int = 16 << 20) -> dict:
     """Merge each partition's small shards into one, de-duplicated by id. Instance rows of a
     superseded task version are dropped (their shards are rewritten even when big), and so are
-    the traces of instances that are gone. Call under `writer_lock`. Returns what was done."""
+    the traces of instances that are gone. Call under `writer_lock`. One commit swaps every
+    merged shard for its inputs; an input leaves the table folder only when no reader holds a
+    snapshot that lists it (storage/ledger.py). Returns what was done."""
     done = {"partitions": 0, "files_in": 0, "files_out": 0, "rows_in": 0, "rows_out": 0}
-    trash = root / TRASH_DIR / _stamp()
+    snapshot = ledger.commit(root, "compact: fold journals")
     changed: set[Path] = set()  # instance partitions (relative folder) that lost rows
+    live: dict[Path, list[Path]] = {}  # instance partition -> its files after compaction
+    removed: list[str] = []
     for table in ("instances", "traces", "serg_cache"):
-        for folder, files in sorted(_partitions(root, table).items()):
+        for folder, files in sorted(_partitions(root, table, snapshot).items()):
             task = folder.parent.name.removeprefix("task=")
             relative = folder.relative_to(root / table)
+            if table == "instances":
+                live[relative] = list(files)
             inputs = [f for f in files if f.stat().st_size < small_bytes]
             if len(inputs) < min_files:
                 inputs = []
@@ -103,31 +158,34 @@ def compact(root: Path, *, current_versions: dict[str, int] | None = None, min_f
             if table == "instances" and version is not None:
                 data = data.filter(pc.equal(data["task_version"], version))
             if table == "traces" and relative in changed:
-                alive = _ids(root / "instances" / relative)
+                alive = _ids(live.get(relative, []))
                 data = data.filter(pc.is_in(data["instance_id"], pa.array(sorted(alive), pa.string())))
             data = _dedup(data, prefer_best=table == "traces", per_index=table == "instances")
             name = hashlib.blake2b("".join(sorted(f.name for f in inputs)).encode(), digest_size=6).hexdigest()
-            # the new shard lands before the old ones leave: readers never miss a row
+            output = None
             if data.num_rows:
-                write_shard(root, table, data.to_pylist(), task=task,
-                            level=int(folder.name.removeprefix("level=")), run_id=f"compact-{name}", part=0)
-            for f in inputs:
-                target = trash / f.relative_to(root)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(f, target)
-            if table == "instances" and data.num_rows < rows_in:
-                changed.add(relative)
+                info = write_shard(root, table, data.to_pylist(), task=task,
+                                   level=int(folder.name.removeprefix("level=")), run_id=f"compact-{name}",
+                                   part=0, commit=False)
+                output = root / info.path
+            removed += [str(f.relative_to(root)) for f in inputs if f != output]
+            if table == "instances":
+                live[relative] = [f for f in files if f not in inputs] + ([output] if output else [])
+                if data.num_rows < rows_in:
+                    changed.add(relative)
             done["partitions"] += 1
             done["files_in"] += len(inputs)
             done["files_out"] += 1 if data.num_rows else 0
             done["rows_in"] += rows_in
             done["rows_out"] += data.num_rows
+    if done["partitions"]:
+        ledger.commit(root, "compact", remove=removed)
     return done
 
 
-def _partitions(root: Path, table: str) -> dict[Path, list[Path]]:
+def _partitions(root: Path, table: str, snapshot: ledger.Snapshot | None) -> dict[Path, list[Path]]:
     out: dict[Path, list[Path]] = {}
-    for path in table_files(root, table):
+    for path in table_files(root, table, snapshot):
         out.setdefault(path.parent, []).append(path)
     return out
 
@@ -137,8 +195,8 @@ def _has_other_version(path: Path, version: int) -> bool:
     return bool(pc.any(pc.not_equal(column, version)).as_py())
 
 
-def _ids(folder: Path) -> set[str]:
-    return {i for f in sorted(folder.glob("*.parquet")) for i in pq.read_table(f, columns=["id"])["id"].to_pylist()}
+def _ids(files: list[Path]) -> set[str]:
+    return {i for f in sorted(files) for i in pq.read_table(f, columns=["id"])["id"].to_pylist()}
 
 
 def _dedup(table: pa.Table, prefer_best: bool = False, per_index: bool = False) -> pa.Table:
@@ -172,34 +230,63 @@ def purge_trash(root: Path, older_than_s: float = 3600.0) -> int:
     return removed
 
 
-class ReleaseError(ValueError):
+class ReleaseError(StoreError, ValueError):
     pass
 
 
+def check_release_name(name: str) -> str:
+    if not name or len(name) > 100 or name.startswith(".") or \
+            not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in name):
+        raise ReleaseError(f"release name {name!r}: use 1-100 letters, digits, '-', '_' and '.', "
+                           "not starting with '.'")
+    return name
+
+
 def create_release(root: Path, name: str, note: str = "") -> dict:
-    """Freeze the current shards as release `name` (hard links + manifest). Call under the lock."""
-    if not name or not all(ch.isalnum() or ch in "-_." for ch in name) or name.startswith("."):
-        raise ReleaseError(f"release name {name!r}: use letters, digits, '-', '_' and '.'")
+    """Freeze the committed shards as release `name` (hard links + manifest). Call under the
+    lock. Each shard is hashed as it is linked and must match the ledger's sha256: a release never
+    freezes a shard that changed after it was written."""
+    check_release_name(name)
     folder = root / RELEASE_DIR / name
     if folder.exists():
         raise ReleaseError(f"release {name!r} exists already (releases are immutable)")
     staging = root / RELEASE_DIR / f".{name}.{os.getpid()}.tmp"
+    snapshot = ledger.current(root)
+    recorded = snapshot.by_path() if snapshot else {}
     shards = []
-    for table in TABLES:
-        for path in table_files(root, table):
-            relative = path.relative_to(root)
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, target)  # same bytes, no copy; survives the original's move to trash
-            shards.append({"table": table, "path": str(relative), "bytes": path.stat().st_size,
-                           "rows": pq.ParquetFile(target).metadata.num_rows, "sha256": sha256(target)})
-    manifest = {"name": name, "created_at": datetime.now(timezone.utc).isoformat(), "note": note,
-                "shards": shards,
-                "rows": {t: sum(s["rows"] for s in shards if s["table"] == t) for t in TABLES}}
-    staging.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(staging / "release.json", manifest)
-    os.replace(staging, folder)
+    try:
+        for table in TABLES:
+            for path in table_files(root, table, snapshot):
+                relative = path.relative_to(root)
+                target = staging / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)  # same bytes, no copy; survives the original's retirement
+                digest = sha256(target)
+                entry = recorded.get(str(relative))
+                if entry is not None and entry.sha256 != digest:
+                    raise ReleaseError(f"shard {relative} no longer matches the sha256 it was written "
+                                       "with; run `helix check` (it quarantines it) and rebuild first")
+                shards.append({"table": table, "path": str(relative), "bytes": path.stat().st_size,
+                               "rows": pq.ParquetFile(target).metadata.num_rows, "sha256": digest})
+        manifest = {"name": name, "created_at": datetime.now(timezone.utc).isoformat(), "note": note,
+                    "snapshot": snapshot.seq if snapshot else None, "shards": shards,
+                    "rows": {t: sum(s["rows"] for s in shards if s["table"] == t) for t in TABLES}}
+        staging.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(staging / "release.json", manifest)
+        os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def _release_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text())
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("shards"), list):
+            raise ValueError("no list of shards")
+        return manifest
+    except (OSError, ValueError) as error:
+        raise ReleaseError(f"release file {path} is damaged ({str(error)[:120]})") from None
 
 
 def list_releases(root: Path) -> list[dict]:
@@ -208,31 +295,42 @@ def list_releases(root: Path) -> list[dict]:
         return []
     out = []
     for path in sorted(base.glob("*/release.json")):
-        manifest = json.loads(path.read_text())
-        out.append({"name": manifest["name"], "created_at": manifest["created_at"],
-                    "shards": len(manifest["shards"]), "rows": manifest["rows"], "note": manifest["note"]})
+        manifest = _release_manifest(path)
+        out.append({"name": manifest.get("name", path.parent.name), "created_at": manifest.get("created_at", "?"),
+                    "shards": len(manifest["shards"]), "rows": manifest.get("rows", {}),
+                    "note": manifest.get("note", "")})
     return out
 
 
 def release_root(root: Path, name: str) -> Path:
-    folder = root / RELEASE_DIR / name
+    folder = root / RELEASE_DIR / check_release_name(name)
     if not (folder / "release.json").exists():
-        known = ", ".join(r["name"] for r in list_releases(root)) or "none"
+        known = ", ".join(p.parent.name for p in sorted((root / RELEASE_DIR).glob("*/release.json"))) or "none"
         raise ReleaseError(f"no release {name!r} under {root} (releases: {known})")
     return folder
 
 
 def verify_release(root: Path, name: str) -> list[str]:
-    """Problems found (missing files, changed checksums); empty when the release is intact."""
-    folder = release_root(root, name)
-    manifest = json.loads((folder / "release.json").read_text())
-    problems = []
+    """Problems found (missing, changed, extra files; paths that leave the release); empty when
+    the release is intact. Only files inside the release folder are ever opened."""
+    folder = release_root(root, name).resolve()
+    manifest = _release_manifest(folder / "release.json")
+    problems, listed = [], set()
     for shard in manifest["shards"]:
-        path = folder / shard["path"]
-        if not path.exists():
-            problems.append(f"missing {shard['path']}")
-        elif sha256(path) != shard["sha256"]:
-            problems.append(f"checksum differs: {shard['path']}")
+        relative = str(shard.get("path", "")) if isinstance(shard, dict) else ""
+        path = (folder / relative).resolve()
+        if not relative or not path.is_relative_to(folder) or path == folder:
+            problems.append(f"shard path outside the release: {relative!r}")
+            continue
+        listed.add(path)
+        if not path.is_file():
+            problems.append(f"missing {relative}")
+        elif sha256(path) != shard.get("sha256"):
+            problems.append(f"checksum differs: {relative}")
+    for table in TABLES:
+        for path in ledger.folder_files(folder, table):
+            if path.resolve() not in listed:
+                problems.append(f"not in the release: {path.relative_to(folder)}")
     return problems
 
 

@@ -1,11 +1,12 @@
 """Atomic Parquet shards and run manifests.
 
 Layout: `<root>/<table>/task=<t>/level=<l>/part-<run>-<n>.parquet` (zstd). A shard is written to
-`<root>/_tmp/` and renamed into place only when complete, so a killed writer leaves nothing a
-reader can see (readers glob the table folders, never `_tmp`). Run ids are hashes of the run's
-parameters: a rerun writes the same names with the same bytes, and readers de-duplicate by id.
-The manifest (`<root>/_manifests/<run>.json`) lists every shard of a run with its row count and
-sha256, plus the run's timings; it is written last, also atomically.
+`<root>/_tmp/`, recorded in the journal with its sha256 (storage/ledger.py), and renamed
+into place only when complete. Readers see the shards of the committed snapshot only, so a killed
+writer leaves nothing a reader can see, and its journaled shards are folded by the next commit. Run ids are
+hashes of the run's parameters: a rerun writes the same names with the same bytes, and readers
+de-duplicate by id. The run manifest (`<root>/_manifests/<run>.json`) lists every shard of a run
+with its row count and sha256, plus the run's timings; writing it commits the run's shards.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
+from storage import ledger
 from storage.schema import TABLES, Row, arrow_schema
 
 TMP_DIR = "_tmp"
@@ -95,8 +97,9 @@ def shard_path(table: str, task: str, level: int, run_id: str, part: int) -> str
 
 
 def write_shard(root: Path, table: str, rows: Sequence[Row | dict[str, Any]], *, task: str,
-                level: int, run_id: str, part: int) -> ShardInfo:
-    """Validate, write to a temporary file, fsync, rename into place."""
+                level: int, run_id: str, part: int, commit: bool = True) -> ShardInfo:
+    """Validate, write to a temporary file, fsync, journal, rename into place, and (unless
+    `commit=False`: bulk writers commit once at the end) commit it to the store's snapshot."""
     data = to_arrow(table, rows)
     relative = shard_path(table, task, level, run_id, part)
     final = root / relative
@@ -108,11 +111,20 @@ def write_shard(root: Path, table: str, rows: Sequence[Row | dict[str, Any]], *,
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         payload = tmp.read_bytes()
-        os.replace(tmp, final)
+        info = ShardInfo(table=table, path=relative, rows=data.num_rows, bytes=len(payload),
+                         sha256=hashlib.sha256(payload).hexdigest())
+        intent = ledger.intend(root, ledger.Entry(**info.model_dump()))
+        try:
+            os.replace(tmp, final)
+        except BaseException:
+            intent.abandon()
+            raise
+        intent.done()
     finally:
         tmp.unlink(missing_ok=True)
-    return ShardInfo(table=table, path=relative, rows=data.num_rows, bytes=len(payload),
-                     sha256=hashlib.sha256(payload).hexdigest())
+    if commit:
+        ledger.commit(root, f"write {relative}")
+    return info
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
@@ -124,9 +136,12 @@ def write_json_atomic(path: Path, obj: Any) -> None:
 
 def write_manifest(root: Path, run_id: str, *, config: dict[str, Any],
                    shards: Iterable[ShardInfo], extra: dict[str, Any] | None = None) -> Path:
+    """Commit the store (the run's shards become visible) and write the run's report."""
+    snapshot = ledger.commit(root, f"run {run_id}")
     shards = sorted(shards, key=lambda s: s.path)
     manifest = {
         "run_id": run_id,
+        "snapshot": snapshot.seq,
         "config": config,
         "shards": [s.model_dump() for s in shards],
         "rows": {t: sum(s.rows for s in shards if s.table == t) for t in sorted({s.table for s in shards})},
@@ -137,10 +152,30 @@ def write_manifest(root: Path, run_id: str, *, config: dict[str, Any],
     return path
 
 
+def repair_manifest(root: Path, run_id: str, *, config: dict[str, Any], kind: str) -> Path | None:
+    """A run killed after its last shard and before its report leaves no run manifest; the
+    rerun has nothing to build. Write the report from the committed shards of that run (their
+    sha256 as written; no timings: those died with the run). None when there is nothing to do."""
+    path = root / MANIFEST_DIR / f"{run_id}.json"
+    if path.exists():
+        return None
+    snapshot = ledger.commit(root, f"repair manifest of {run_id}")
+    mine = [ShardInfo(**e.model_dump()) for e in snapshot.shards
+            if Path(e.path).name.startswith(f"part-{run_id}-")]
+    if not mine:
+        return None
+    return write_manifest(root, run_id, config=config, shards=mine, extra={
+        "kind": kind, "summary": [], "repaired": True,
+        "note": "written by a later run: the run that built these shards ended before its report"})
+
+
 def read_manifest(root: Path, run_id: str) -> dict[str, Any]:
     return json.loads((root / MANIFEST_DIR / f"{run_id}.json").read_text())
 
 
-def table_files(root: Path, table: str) -> list[Path]:
-    base = root / table
-    return sorted(base.glob("task=*/level=*/*.parquet")) if base.is_dir() else []
+def table_files(root: Path, table: str, snapshot: Any = None) -> list[Path]:
+    """The table's shards in the committed snapshot (`snapshot`: a leased one; default: the
+    current one), or in its folders for a store without a ledger (a release's frozen copy)."""
+    if snapshot is None:
+        snapshot = ledger.current(root)
+    return ledger.table_paths(root, table, snapshot)

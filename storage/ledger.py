@@ -1,0 +1,433 @@
+"""The store's ledger: which shards make up the store, committed as numbered snapshots.
+
+Every shard helix writes (builds, compaction, imports, SERG, evaluation, training) goes through
+`storage.shards.write_shard`, which records an *intent* in `_store/journal/` before renaming the
+shard into place: path, row count, size and sha256 of the bytes written, locked while the rename
+is pending. A commit folds the finished intents into a new snapshot (`_store/snapshots/<seq>.json`:
+every live shard with its sha256), points `_store/CURRENT` at it (one atomic rename; CURRENT also
+holds the snapshot's own sha256, so a damaged snapshot is noticed, not believed), and deletes
+the intents it folded.
+
+- Readers never glob the table folders: they read one snapshot and use its file list, so a query
+  sees one consistent store, never a half-compacted partition, and never a foreign file.
+- Readers hold a shared lock on the snapshot file they use (a *lease*, released when they are
+  done or their process dies). A commit retires the shards a newer snapshot no longer lists only
+  when no lease holds an older snapshot that lists them: compaction never pulls a file from
+  under a reader. Retired files go to `_trash/` (purged after a grace period), never deleted.
+- A killed writer's intents are folded by the next commit (anyone's: builds commit when they take
+  the writer lock), so a resumed or no-op run sees and records every shard that was completed;
+  an intent whose shard never reached its place is dropped. Bulk writers journal many shards and
+  commit once (a build: when it releases the writer lock, and after each batch).
+- A store written before the ledger existed has no CURRENT: the first commit adopts the shards in
+  its folders (readable footer only; `helix check` judges the rest).
+
+Commits are serialised by `_store/commit.lock`; they are short (no data is read), unlike the
+writer lock, which serialises whole builds. flock is per host: a store shared by several machines
+needs a file system with working flock (NFSv4, Lustre), as the writer lock already does.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from pydantic import BaseModel, ValidationError
+
+from storage.errors import StoreError
+
+LEDGER_DIR = "_store"
+SNAPSHOT_DIR = "_store/snapshots"
+JOURNAL_DIR = "_store/journal"
+CURRENT = "_store/CURRENT"
+COMMIT_LOCK = "_store/commit.lock"
+TRASH_DIR = "_trash"
+TABLE_GLOB = "task=*/level=*/*.parquet"
+
+
+class LedgerError(StoreError, ValueError):
+    """The ledger cannot be read (damaged pointer or snapshot): one line naming the file."""
+
+
+class Entry(BaseModel):
+    table: str
+    path: str  # relative to the data root
+    rows: int
+    bytes: int
+    sha256: str
+
+
+class Snapshot(BaseModel):
+    seq: int
+    parent: int | None = None
+    committed_at: str
+    operation: str
+    shards: list[Entry] = []
+
+    def files(self, table: str) -> list[str]:
+        return sorted(s.path for s in self.shards if s.table == table)
+
+    def by_path(self) -> dict[str, Entry]:
+        return {s.path: s for s in self.shards}
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _snapshot_path(root: Path, seq: int) -> Path:
+    return root / SNAPSHOT_DIR / f"{seq:010d}.json"
+
+
+def _pointer(root: Path) -> tuple[int, str] | None:
+    """(seq, sha256) from CURRENT; None when the store has no ledger yet."""
+    path = root / CURRENT
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise LedgerError(f"store ledger pointer {path} cannot be read ({error}); "
+                          "`helix check` rebuilds it from the shards") from None
+    parts = text.split()
+    if len(parts) != 2 or not parts[0].isdigit() or len(parts[1]) != 64:
+        raise LedgerError(f"store ledger pointer {path} is damaged ({text[:40]!r}); "
+                          "`helix check` rebuilds it from the shards")
+    return int(parts[0]), parts[1]
+
+
+def _parse(path: Path, data: bytes, digest: str | None) -> Snapshot:
+    if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+        raise LedgerError(f"store snapshot {path} does not match its checksum in {CURRENT} "
+                          "(damaged); `helix check` rebuilds the ledger from the shards")
+    try:
+        return Snapshot.model_validate_json(data)
+    except ValidationError as error:
+        raise LedgerError(f"store snapshot {path} is damaged ({error.errors()[0]['msg']}); "
+                          "`helix check` rebuilds the ledger from the shards") from None
+
+
+def current(root: Path) -> Snapshot | None:
+    """The committed snapshot (no lease: for writers under the lock and for reports)."""
+    pointer = _pointer(root)
+    if pointer is None:
+        return None
+    path = _snapshot_path(root, pointer[0])
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LedgerError(f"store snapshot {path} named by {root / CURRENT} is missing; "
+                          "`helix check` rebuilds the ledger from the shards") from None
+    return _parse(path, data, pointer[1])
+
+
+class Lease:
+    """A shared lock on one snapshot file: while held, no commit retires that snapshot's shards."""
+
+    def __init__(self, snapshot: Snapshot | None, handle=None):
+        self.snapshot, self._handle = snapshot, handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            try:
+                self._handle.close()  # closing drops the flock
+            finally:
+                self._handle = None
+
+    def __enter__(self) -> "Lease":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        self.release()
+
+
+def lease(root: Path, attempts: int = 50) -> Lease:
+    """The current snapshot, held. A commit may retire it between reading CURRENT and locking
+    the file: then the file is gone or unlinked, and we read CURRENT again."""
+    for _ in range(attempts):
+        pointer = _pointer(root)
+        if pointer is None:
+            return Lease(None)
+        path = _snapshot_path(root, pointer[0])
+        try:
+            handle = open(path, "rb")
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+            if os.fstat(handle.fileno()).st_nlink == 0:  # retired while we waited for the lock
+                handle.close()
+                continue
+            snapshot = _parse(path, handle.read(), pointer[1])
+        except BaseException:
+            handle.close()
+            raise
+        return Lease(snapshot, handle)
+    raise LedgerError(f"could not hold a snapshot of {root} (commits too frequent?)")
+
+
+def table_paths(root: Path, table: str, snapshot: Snapshot | None) -> list[Path]:
+    """The table's shard files: the snapshot's, or (a store without a ledger) the folder's."""
+    if snapshot is not None:
+        return [root / p for p in snapshot.files(table)]
+    return folder_files(root, table)
+
+
+def folder_files(root: Path, table: str) -> list[Path]:
+    """What lies in a table's folders, listed or not (for check, adoption and releases)."""
+    base = root / table
+    return sorted(base.glob(TABLE_GLOB)) if base.is_dir() else []
+
+
+# ---------------------------------------------------------------- journal (writers)
+
+
+class Intent:
+    """One shard on its way into the store: `<root>/_store/journal/<id>.json`, locked while the
+    write is in progress. A commit folds an intent only once its lock is free (the write ended,
+    or its writer died), so a shard is never judged half-placed; then the intent is deleted."""
+
+    def __init__(self, path: Path, handle):
+        self.path, self._handle = path, handle
+
+    def done(self) -> None:
+        self._handle.close()  # drops the lock: the next commit folds it
+
+    def abandon(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self._handle.close()
+
+
+def intend(root: Path, entry: Entry) -> Intent:
+    """Record a shard before it is renamed into place (durable: fsync). A writer killed after
+    this and before the rename leaves an intent without a file, which a commit drops."""
+    if not (root / CURRENT).exists():
+        commit(root, "start")  # the first snapshot (adopting a pre-ledger store's shards) comes first
+    folder = root / JOURNAL_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}.json"
+    handle = open(path, "xb")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # "in progress"; the OS drops it if we die
+        handle.write(entry.model_dump_json().encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        handle.close()
+        raise
+    return Intent(path, handle)
+
+
+def _in_progress(path: Path) -> bool:
+    try:
+        with open(path, "rb") as probe:
+            try:
+                fcntl.flock(probe.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            return False
+    except FileNotFoundError:
+        return False
+
+
+def _read_intent(path: Path) -> Entry | None:
+    try:
+        return Entry.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError):
+        return None  # torn by a kill before its fsync: its shard was never renamed into place
+
+
+def pending(root: Path) -> list[Entry]:
+    """Shards journaled and not committed yet (writes in progress, or of killed writers)."""
+    folder = root / JOURNAL_DIR
+    out = [_read_intent(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    return [e for e in out if e is not None]
+
+
+# ---------------------------------------------------------------- commits
+
+
+@contextmanager
+def _commit_lock(root: Path, timeout_s: float = 120.0) -> Iterator[None]:
+    path = root / COMMIT_LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise LedgerError(f"another process held {path} for over {timeout_s:.0f} s "
+                                      "(a commit takes well under a second)") from None
+                time.sleep(0.01)
+        yield
+
+
+def _adopt(root: Path, tables: Iterable[str]) -> list[Entry]:
+    """Shards of a store that predates the ledger: every file in the table folders whose
+    footer can be read (the rest stay unlisted, and `helix check` reports them)."""
+    import pyarrow.parquet as pq
+
+    out = []
+    for table in tables:
+        for path in folder_files(root, table):
+            try:
+                rows = pq.ParquetFile(path).metadata.num_rows
+                out.append(Entry(table=table, path=str(path.relative_to(root)), rows=rows,
+                                 bytes=path.stat().st_size, sha256=file_sha256(path)))
+            except Exception:  # noqa: BLE001 (any damage: leave it for `helix check`)
+                continue
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_snapshot(root: Path, snapshot: Snapshot) -> None:
+    data = snapshot.model_dump_json(indent=1).encode()
+    path = _snapshot_path(root, snapshot.seq)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    pointer = root / CURRENT
+    tmp = pointer.with_name(f".CURRENT.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w") as handle:
+        handle.write(f"{snapshot.seq} {hashlib.sha256(data).hexdigest()}\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, pointer)
+    fd = os.open(pointer.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the rename itself survives a power cut
+    finally:
+        os.close(fd)
+
+
+def commit(root: Path, operation: str, *, remove: Iterable[str] = (), add: Iterable[Entry] = (),
+           rebuild: bool = False) -> Snapshot:
+    """Fold the journals, drop `remove` and list `add` (paths relative to the root), write the
+    next snapshot and retire what no snapshot still held by a reader lists. `rebuild`: ignore a
+    damaged ledger and adopt the folders' shards (what `helix check` does to repair it).
+    Returns the snapshot now current (the old one when nothing changed)."""
+    from storage.schema import TABLES
+
+    root = Path(root)
+    with _commit_lock(root):
+        base = None if rebuild else current(root)
+        shards: dict[str, Entry]
+        journal = root / JOURNAL_DIR
+        intents = sorted(journal.glob("*.json")) if journal.is_dir() else []  # oldest first
+        if base is None:
+            # only a store that predates the ledger (no journal yet) or a repair adopts the
+            # folders' files: in a store with a journal, an unlisted file is not helix's
+            shards = {e.path: e for e in _adopt(root, TABLES)} if rebuild or not intents else {}
+        else:
+            shards = base.by_path()
+        changed = base is None
+        folded: list[Path] = []
+        for path in intents:
+            if _in_progress(path):
+                continue  # its writer is still renaming it into place: the next commit
+            entry = _read_intent(path)
+            folded.append(path)
+            changed = True
+            if entry is None:
+                continue
+            try:
+                placed = (root / entry.path).stat().st_size == entry.bytes
+            except FileNotFoundError:
+                placed = False  # killed before the rename
+            if placed:
+                shards[entry.path] = entry
+        for path in remove:
+            if shards.pop(str(path), None) is not None:
+                changed = True
+        for entry in add:
+            shards[entry.path] = entry
+            changed = True
+        if not changed:
+            _retire(root, base)  # readers may have let go of older snapshots since the last commit
+            return base
+        snapshot = Snapshot(seq=(base.seq + 1) if base else _next_seq(root),
+                            parent=base.seq if base else None,
+                            committed_at=datetime.now(timezone.utc).isoformat(), operation=operation,
+                            shards=sorted(shards.values(), key=lambda e: e.path))
+        _write_snapshot(root, snapshot)
+        for path in folded:  # in the snapshot now (a crash before this re-folds them: harmless)
+            path.unlink(missing_ok=True)
+        _retire(root, snapshot)
+        return snapshot
+
+
+def _next_seq(root: Path) -> int:
+    seqs = [int(p.stem) for p in (root / SNAPSHOT_DIR).glob("*.json") if p.stem.isdigit()] \
+        if (root / SNAPSHOT_DIR).is_dir() else []
+    return max(seqs, default=0) + 1
+
+
+def _retire(root: Path, now: Snapshot) -> None:
+    """Delete older snapshots no reader holds, and move the shards only they listed to trash.
+    A held snapshot keeps its shards in place, and is looked at again by the next commit."""
+    keep = {e.path for e in now.shards}
+    free: list[tuple[Path, object, set[str]]] = []
+    for path in sorted((root / SNAPSHOT_DIR).glob("*.json")):
+        if not path.stem.isdigit() or int(path.stem) >= now.seq:
+            continue
+        handle = open(path, "rb")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # a reader holds it: its shards stay
+            try:
+                keep |= {e.path for e in Snapshot.model_validate_json(handle.read()).shards}
+            except ValidationError:
+                pass
+            handle.close()
+            continue
+        try:
+            listed = {e.path for e in Snapshot.model_validate_json(handle.read()).shards}
+        except ValidationError:
+            listed = set()
+        free.append((path, handle, listed))
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    for path, handle, listed in free:
+        for relative in sorted(listed - keep):
+            source = root / relative
+            if source.exists():
+                target = root / TRASH_DIR / stamp / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
+        path.unlink(missing_ok=True)  # while still locked: a late reader sees st_nlink == 0
+        handle.close()
+
+
+def retained(root: Path) -> set[str]:
+    """Paths any snapshot file still on disk lists (the current one and those readers hold)."""
+    out: set[str] = set()
+    folder = root / SNAPSHOT_DIR
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            out |= {e.path for e in Snapshot.model_validate_json(path.read_bytes()).shards}
+        except (OSError, ValidationError):
+            continue
+    return out
