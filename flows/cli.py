@@ -14,6 +14,7 @@ from typing import Sequence
 
 from pydantic import ValidationError
 
+from flows.prefect_api import prefect_api
 from flows.cliutil import Parser as _Parser
 from flows.cliutil import UsageError
 from flows.cliutil import first_error as _first_error
@@ -74,7 +75,8 @@ def cmd_run(args) -> int:
 
     started = time.perf_counter()
     try:
-        result = build_dataset(config)
+        with prefect_api():
+            result = build_dataset(config)
     except BuildIncomplete as error:
         print(f"helix: error: {error} (the other instances are stored under {root})", file=sys.stderr)
         return 1
@@ -198,7 +200,8 @@ def cmd_serg(args) -> int:
     from flows.elaborate import serg
 
     del root
-    result = serg(config)
+    with prefect_api():
+        result = serg(config)
     for cell in result["summary"]:
         p50 = cell["latency_p50_s"]
         print(f"{cell['task']:<34} L{cell['level']}  {cell['accepted']:>4}/{cell['traces']:<4} accepted  "

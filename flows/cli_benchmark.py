@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from flows.prefect_api import prefect_api
 from flows.cliutil import Parser, UsageError, first_error, level
 
 
@@ -36,7 +37,8 @@ def cmd_build(args) -> int:
     from flows.benchmark import build_benchmark
 
     started = time.perf_counter()
-    result = build_benchmark(config)
+    with prefect_api():
+        result = build_benchmark(config)
     counts = result["counts"]
     check = result["disjointness"]
     print(f"\nbenchmark {result['benchmark']}: {result['instances']} instances of "

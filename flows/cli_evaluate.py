@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from flows.prefect_api import prefect_api
 from flows.cliutil import Parser, UsageError, first_error, level
 
 
@@ -75,7 +76,8 @@ def cmd_run(args) -> int:
     from flows.evaluate import evaluate
 
     started = time.perf_counter()
-    result = evaluate(config)
+    with prefect_api():
+        result = evaluate(config)
     print()
     print(result["markdown"])
     print(f"evaluate {result['run_id']}: {result['answers']} answers ({result['correct']} correct, "

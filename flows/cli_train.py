@@ -6,6 +6,7 @@ import json
 
 from pydantic import ValidationError
 
+from flows.prefect_api import prefect_api
 from flows.cliutil import UsageError, first_error
 
 
@@ -35,7 +36,8 @@ def cmd_train(args) -> int:
         raise UsageError(str(error)) from None
     from flows.train import train
 
-    result = train(cfg)
+    with prefect_api():
+        result = train(cfg)
     last = result.get("last") or {}
     print(f"\ntrain {result['run_id']}: {result['steps']} steps in {result['wall_seconds']:.1f} s; "
           f"last reward {last.get('reward_mean', 0):.3f}, gate on {last.get('gate_on_fraction', 0):.2f}")

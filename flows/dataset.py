@@ -21,6 +21,7 @@ from flows.progress import Progress
 from generators import registry as generators
 from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
 from storage import ledger
+from storage.processes import reap_ray_session
 from storage.shards import ensure_writable, repair_manifest, resolve_root, write_manifest
 
 BATCH_CHUNKS = 64  # chunks per Prefect task
@@ -37,8 +38,9 @@ def start_ray(address: str | None, workers: int) -> bool:
     if address:
         ray.init(address=address, log_to_driver=False, configure_logging=False)
     else:
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+        context = ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                           configure_logging=False)
+        reap_ray_session(context.address_info.get("session_dir"))  # gone when helix is, killed or not
     return True
 
 

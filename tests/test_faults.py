@@ -21,6 +21,7 @@ from flows.cli import main
 from storage.catalog import query
 from storage.check import check_store, list_quarantine
 from storage.schema import Image, InstanceRow
+from storage.ledger import folder_files
 from storage.shards import table_files, write_shard
 
 REPO = Path(__file__).resolve().parents[1]
@@ -180,7 +181,7 @@ def test_sigkilled_ray_worker_loses_and_duplicates_nothing(prefect_server, tmp_p
     def killer() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(killed) < 2:
-            if table_files(root, "instances"):  # the build is under way
+            if folder_files(root, "instances"):  # the build is under way (written, not yet committed)
                 for pid in descendants(os.getpid()):
                     if cmdline(pid).startswith("ray::build_chunk"):
                         os.kill(pid, signal.SIGKILL)
@@ -214,7 +215,7 @@ def test_flow_killed_midway_resumes_to_the_bytes_of_an_uninterrupted_build(prefe
     child = subprocess.Popen([sys.executable, "-c", script, fault_config(killed_root).model_dump_json()],
                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: len(table_files(killed_root, "instances")) >= 3 or child.poll() is not None,
+        wait_for(lambda: len(folder_files(killed_root, "instances")) >= 3 or child.poll() is not None,
                  180, "the first shards")
         assert child.poll() is None, "the build finished before it could be killed"
         tree = [child.pid] + descendants(child.pid)  # driver, Ray's GCS, raylet, workers
@@ -227,7 +228,7 @@ def test_flow_killed_midway_resumes_to_the_bytes_of_an_uninterrupted_build(prefe
     finally:
         if child.poll() is None:
             child.kill()
-    partial = len(table_files(killed_root, "instances"))
+    partial = len(folder_files(killed_root, "instances"))  # on disk; committed or not
     assert 0 < partial < 24 and not (killed_root / "_manifests").exists()
 
     resumed = build_dataset(fault_config(killed_root))

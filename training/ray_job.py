@@ -151,7 +151,11 @@ def start_ray(address: str | None) -> bool:
     if address:
         ray.init(address=address, log_to_driver=False)
     else:
-        ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False, log_to_driver=False)
+        context = ray.init(num_cpus=max(2, os.cpu_count() or 2), include_dashboard=False,
+                           log_to_driver=False)
+        from storage.processes import reap_ray_session
+
+        reap_ray_session(context.address_info.get("session_dir"))  # gone when helix is, killed or not
     return True
 
 

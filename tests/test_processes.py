@@ -1,0 +1,108 @@
+"""No process of helix outlives it: `helix run` (its temporary Prefect API and its local Ray) is
+SIGKILLed, or interrupted as a terminal's Ctrl-C does, mid-build; 10 s later nothing it started
+is alive. Real processes, real Prefect, real Ray."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.test_faults import cmdline, descendants
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def _start_build(scratch: Path) -> tuple[subprocess.Popen, list[int]]:
+    """`helix run` in its own process group (as a shell job is), no PREFECT_API_URL; returns it
+    and its process tree once the temporary Prefect API, Ray and a chunk worker all run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(scratch / "prefect"), HOME=str(scratch / "home"), PYTHONPATH=str(REPO),
+               TMPDIR=str(scratch), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    helix = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "run", "--tasks", "sudoku", "--per-level", "400",
+         "--workers", "1", "--data-root", str(scratch / "data")],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        tree = descendants(helix.pid)
+        names = " ".join(cmdline(p) for p in tree)
+        if "prefect.server.api.server:create_app" in names and "ray::build_chunk" in names:
+            return helix, tree
+        if helix.poll() is not None:
+            break
+        time.sleep(0.3)
+    helix.kill()
+    raise AssertionError("the build never had its Prefect API, Ray and a chunk worker running")
+
+
+def _survivors(tree: list[int], within: float) -> list[str]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        alive = [p for p in tree if _alive(p)]
+        if not alive:
+            return []
+        time.sleep(0.2)
+    return [cmdline(p)[:80] or str(p) for p in tree if _alive(p)]
+
+
+@pytest.fixture
+def scratch():
+    path = Path(tempfile.mkdtemp(prefix="hxp", dir="/tmp"))  # short: Ray's socket paths
+    yield path
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_nothing_outlives_a_sigkilled_helix(scratch):
+    helix, tree = _start_build(scratch)
+    os.kill(helix.pid, signal.SIGKILL)  # the main process only: its children are on their own
+    helix.wait()
+    left = _survivors(tree, within=10)
+    for pid in tree:  # never leave the machine dirty, whatever the verdict
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert left == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_a_build_within_seconds_and_leaves_nothing(scratch):
+    helix, tree = _start_build(scratch)
+    started = time.monotonic()
+    os.killpg(helix.pid, signal.SIGINT)  # what the terminal sends to the foreground job
+    try:
+        code = helix.wait(timeout=30)
+    finally:
+        if helix.poll() is None:
+            helix.kill()
+    took = time.monotonic() - started
+    left = _survivors(tree, within=10)
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert code == 130 and took < 15, (code, took)
+    assert left == []
+    # what it wrote is sound: committed, or journaled for the next run to commit; nothing damaged
+    from storage.check import check_store
+
+    assert check_store(scratch / "data", quarantine=False).ok
