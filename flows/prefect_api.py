@@ -127,11 +127,13 @@ def ensure_api() -> str | None:
 def prefect_api() -> Iterator[str | None]:
     """Run a flow against a Prefect API that cannot outlive this process (settings read at
     import time do not see a later environment change: hence temporary_settings too)."""
-    if os.environ.get("PREFECT_API_URL"):
-        yield os.environ["PREFECT_API_URL"]
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    configured = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()  # env, profile, context
+    if configured:
+        yield configured
         return
     url = ensure_api()
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     os.environ["PREFECT_API_URL"] = url  # Ray workers and other children read the environment
     try:

@@ -9,9 +9,10 @@ training job starts Ray); it lives beside storage because both of those import s
   SIGKILLed, the GCS and raylet go, but the per-node agents (`ray::DashboardAgent`,
   `ray::RuntimeEnvAgent`) stay alive indefinitely (measured: > 40 s, Ray 2.x). A watchdog in its
   own session holds the read end of a pipe whose write end only helix holds; the pipe closes when
-  helix exits or dies, and the watchdog then ends every process that still has a file open under
-  the Ray session's folder (every Ray process of that session keeps its logs there), SIGTERM
-  first and SIGKILL after 3 s. After a clean `ray.shutdown()` it finds nothing to do.
+  helix exits or dies, and once helix is gone (the watchdog's parent changes) it ends every
+  process that still has a file open under the Ray session's folder (every Ray process of that
+  session keeps its logs there), SIGTERM first and SIGKILL after 3 s. After a clean
+  `ray.shutdown()` it finds nothing to do.
 """
 
 from __future__ import annotations
@@ -27,16 +28,18 @@ _watchdogs: list[subprocess.Popen] = []  # kept: their pipes must stay open whil
 
 _WATCHDOG = r"""
 import os, signal, sys, time
-session, me = sys.argv[1].rstrip("/") + "/", os.getpid()
+session, parent, me = sys.argv[1].rstrip("/") + "/", int(sys.argv[2]), os.getpid()
 try:
-    sys.stdin.buffer.read()  # returns when every write end is closed: helix has ended
+    sys.stdin.buffer.read()  # returns when every write end is closed: helix is ending
 except BaseException:
     pass
+while os.getppid() == parent:  # the pipe closes while helix finalises: wait until it is gone
+    time.sleep(0.1)
 
 def holders():
     found = set()
     for name in os.listdir("/proc"):
-        if not name.isdigit() or int(name) == me:
+        if not name.isdigit() or int(name) in (me, parent):
             continue
         try:
             for fd in os.listdir(f"/proc/{name}/fd"):
@@ -83,6 +86,6 @@ def reap_ray_session(session_dir: str | None) -> None:
     if not session_dir or not os.path.isdir("/proc") or not os.path.isdir(session_dir):
         return
     watchdog = subprocess.Popen(
-        [sys.executable, "-c", _WATCHDOG, session_dir], stdin=subprocess.PIPE,
+        [sys.executable, "-c", _WATCHDOG, session_dir, str(os.getpid())], stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
     _watchdogs.append(watchdog)  # the write end (close-on-exec: no other child inherits it)
