@@ -389,7 +389,7 @@ def _next_seq(root: Path) -> int:
 def _retire(root: Path, now: Snapshot) -> None:
     """Delete older snapshots no reader holds, and move the shards only they listed to trash.
     A held snapshot keeps its shards in place, and is looked at again by the next commit."""
-    keep = {e.path for e in now.shards}
+    keep = {e.path for e in now.shards} | {e.path for e in pending(root)}  # a rewrite on its way in
     free: list[tuple[Path, object, set[str]]] = []
     for path in sorted((root / SNAPSHOT_DIR).glob("*.json")):
         if not path.stem.isdigit() or int(path.stem) >= now.seq:
