@@ -295,6 +295,8 @@ def test_release_names_stay_inside_the_store(store, tmp_path, capsys, name):
     assert code == 2 and "release name" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
     assert main(["release", "verify", name, "--data-root", str(root)]) == 2
+    assert main(["sql", "select 1", "--release", name, "--data-root", str(root)]) == 2
+    assert "release name" in capsys.readouterr().err
 
 
 def test_release_verify_opens_nothing_outside_the_release(store, tmp_path):
