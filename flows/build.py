@@ -19,7 +19,7 @@ from generators.base import LEVELS, SPLITS, GenerationError, canonical_json, mak
 from serg.elaborate import Endpoint
 from serg.skeleton import build_skeleton
 from storage.schema import Image, InstanceRow, TraceRow
-from storage.shards import ShardInfo, write_shard
+from storage.shards import ShardInfo, shard_path, write_shard
 from verifiers import registry as verifiers
 
 SKELETON_MODEL = "rule-based"
@@ -118,6 +118,9 @@ class ChunkResult(BaseModel):
     seconds: dict[str, float]
     shards: list[ShardInfo]
     failed: list[FailedIndex] = []
+    exhausted: list[FailedIndex] = []  # no fresh puzzle left for these indices (small levels)
+    redrawn: int = 0  # draws replaced because their puzzle was taken or repeated
+    ids: list[tuple[int, str]] = []  # (index, instance id) of the rows written
 
 
 def plan_chunks(config: BuildConfig, present: set[tuple[str, int, int]] | None = None) -> list[Chunk]:
@@ -156,22 +159,61 @@ def present_rows(config: BuildConfig, root: Path) -> set[tuple[str, int, int]]:
     return {(t, lv, i) for t, lv, i, v in rows if versions.get(t) == v}
 
 
-def instance_rows(task_name: str, level: int, indices: Sequence[int], split: str, seed: int
-                  ) -> tuple[list[InstanceRow], list[TraceRow], dict]:
-    """Generate and verify instances; rows plus the stats of the work."""
-    task = generators.get(task_name)
-    instances, traces = [], []
-    stats = {"verdicts": {}, "effort": 0, "steps": 0, "chars": 0, "attempts": 0, "rejections": {},
-             "failed": [],
-             "seconds": {"generate": 0.0, "solve": 0.0, "render": 0.0, "skeleton": 0.0, "verify": 0.0}}
+MAX_REDRAWS = 20  # replacement draws per index before the level counts as exhausted
+
+
+def _draws(task, level: int, indices: Sequence[int], split: str, seed: int, taken: frozenset[str],
+           stats: dict) -> list:
+    """One instance per index whose puzzle is fresh: not `taken` (other splits, other indices
+    already stored) and not drawn by an earlier index here. A repeat is redrawn (the members of
+    a pair together), up to MAX_REDRAWS times; then the index is reported as exhausted and not
+    stored: the level holds fewer distinct puzzles than asked. Deterministic in its arguments."""
+    groups: dict[int, list[int]] = {}
     for index in indices:
+        groups.setdefault(index // 2 if task.paired else index, []).append(index)
+    seen: set[str] = set()
+    out = []
+    for members in groups.values():
+        # a lone member of a pair whose partner is stored cannot be redrawn without it
+        tries = 1 if task.paired and len(members) < 2 else MAX_REDRAWS + 1
+        chosen = None
         try:
-            inst = make_instance(task, level, split, index, seed)
+            for redraw in range(tries):
+                drawn = [make_instance(task, level, split, i, seed, redraw=redraw) for i in members]
+                ids = [d.id for d in drawn]
+                if len(set(ids)) == len(ids) and not any(i in taken or i in seen for i in ids):
+                    chosen = redraw, drawn
+                    break
         except GenerationError as error:
             # deterministic in its seed, so retrying the chunk cannot help: build the others,
             # and report this index (the planner offers it again on the next run)
-            stats["failed"].append(FailedIndex(task=task_name, level=level, index=index, reason=str(error)))
+            stats["failed"].extend(FailedIndex(task=task.name, level=level, index=i, reason=str(error))
+                                   for i in members)
             continue
+        if chosen is None:
+            stats["exhausted"].extend(FailedIndex(
+                task=task.name, level=level, index=i,
+                reason=f"every draw ({tries}) repeats a puzzle already stored or drawn: level {level} "
+                       f"of {task.name} holds fewer distinct puzzles than asked") for i in members)
+            continue
+        redraw, drawn = chosen
+        stats["redrawn"] += redraw * len(members)
+        seen.update(d.id for d in drawn)
+        out.extend(drawn)
+    return out
+
+
+def instance_rows(task_name: str, level: int, indices: Sequence[int], split: str, seed: int,
+                  taken: frozenset[str] = frozenset()) -> tuple[list[InstanceRow], list[TraceRow], dict]:
+    """Generate and verify instances, each a distinct puzzle not in `taken`; rows plus the stats
+    of the work."""
+    task = generators.get(task_name)
+    instances, traces = [], []
+    stats = {"verdicts": {}, "effort": 0, "steps": 0, "chars": 0, "attempts": 0, "rejections": {},
+             "failed": [], "exhausted": [], "redrawn": 0,
+             "seconds": {"generate": 0.0, "solve": 0.0, "render": 0.0, "skeleton": 0.0, "verify": 0.0}}
+    for inst in _draws(task, level, indices, split, seed, taken, stats):
+        index = inst.index
         for key, value in inst.seconds.items():
             stats["seconds"][key] += value
         t0 = time.perf_counter()
@@ -209,27 +251,71 @@ def instance_rows(task_name: str, level: int, indices: Sequence[int], split: str
 
 
 def build_chunk(chunk: Chunk, config: BuildConfig, run_id: str, root: Path,
-                commit: bool = True) -> ChunkResult:
-    """One unit of fan-out work: rows for a task x level x index range, written as shards.
-    `commit=False` under the writer lock: releasing it commits every chunk in one snapshot."""
+                commit: bool = True, taken: frozenset[str] = frozenset()) -> ChunkResult:
+    """One unit of fan-out work: rows for a task x level x index range, written as shards;
+    puzzles in `taken` are redrawn. `commit=False` under the writer lock: releasing it commits
+    every chunk in one snapshot."""
     instances, traces, stats = instance_rows(chunk.task, chunk.level, chunk.indices,
-                                             config.split, config.seed)
+                                             config.split, config.seed, taken)
     t0 = time.perf_counter()
     name = chunk.shard_run_id(run_id, config)
+    # a rerun that stores nothing (every index exhausted) still replaces what the first run wrote
+    earlier = (root / shard_path("instances", chunk.task, chunk.level, name, chunk.part)).exists()
     shards = [
         write_shard(root, "instances", instances, task=chunk.task, level=chunk.level,
                     run_id=name, part=chunk.part, commit=False),
         write_shard(root, "traces", traces, task=chunk.task, level=chunk.level,
                     run_id=name, part=chunk.part, commit=commit),
-    ] if instances else []
+    ] if instances or earlier else []
     stats["seconds"]["write"] = time.perf_counter() - t0
     return ChunkResult(
         task=chunk.task, level=chunk.level, instances=len(instances),
         traces_accepted=sum(t.accepted for t in traces), verdicts=stats["verdicts"],
         effort_sum=stats["effort"], steps_sum=stats["steps"], skeleton_chars_sum=stats["chars"],
         attempts_sum=stats["attempts"], rejections=stats["rejections"], seconds=stats["seconds"],
-        shards=shards, failed=stats["failed"],
+        shards=shards, failed=stats["failed"], exhausted=stats["exhausted"], redrawn=stats["redrawn"],
+        ids=[(r.index, r.id) for r in instances],
     )
+
+
+def taken_ids(config: BuildConfig, root: Path, chunks: list[Chunk]) -> frozenset[str]:
+    """Puzzles a build must not draw again: every stored instance (any split, any seed) except
+    the rows of the indices it is about to (re)build. Splits stay disjoint whichever was built
+    first, and a split holds each puzzle once."""
+    import pyarrow.dataset as ds
+
+    from storage.shards import table_files
+
+    files = [str(f) for f in table_files(root, "instances")]
+    if not files:
+        return frozenset()
+    table = ds.dataset(files, format="parquet").to_table(
+        columns=["id", "split", "global_seed", "task", "level", "index"])
+    planned = {(c.task, c.level, i) for c in chunks for i in c.indices}
+    out = set()
+    for id_, split, seed, task, level, index in zip(*(table[c].to_pylist() for c in table.column_names)):
+        if not (split == config.split and seed == config.seed and (task, level, index) in planned):
+            out.add(id_)
+    return frozenset(out)
+
+
+def redraw_repeats(results: list[ChunkResult], chunks: list[Chunk], taken: frozenset[str],
+                   rerun) -> list[ChunkResult]:
+    """Chunks run in parallel, so two of them may draw the same puzzle. In task, level, index
+    order, a chunk holding a puzzle of an earlier chunk is rerun (`rerun(chunk, avoid)`, which
+    rewrites its shards under the same name) avoiding every earlier chunk's puzzles: one ordered
+    pass leaves no puzzle drawn twice."""
+    order = {n: i for i, n in enumerate(generators.names())}
+    by_cell = {(c.task, c.level, i): c for c in chunks for i in c.indices}
+    positions = sorted((i for i in range(len(results)) if results[i].ids), key=lambda i: (
+        order[results[i].task], results[i].level, results[i].ids[0][0]))
+    earlier: set[str] = set()
+    for pos in positions:
+        r = results[pos]
+        if any(id_ in earlier for _, id_ in r.ids):
+            results[pos] = r = rerun(by_cell[(r.task, r.level, r.ids[0][0])], taken | frozenset(earlier))
+        earlier.update(id_ for _, id_ in r.ids)
+    return results
 
 
 def summarize(results: list[ChunkResult]) -> list[dict]:

@@ -33,7 +33,8 @@ def _build_config(args, **overrides):
     from flows.build import BuildConfig
 
     values = {"seed": args.seed, "data_root": args.data_root or _default_root(),
-              "per_level": args.per_level, **overrides}
+              "per_level": args.per_level, "split": getattr(args, "split", "train"),
+              "chunk_size": getattr(args, "chunk_size", 16), **overrides}
     if getattr(args, "tasks", None):
         values["tasks"] = args.tasks
     if getattr(args, "levels", None):
@@ -67,7 +68,7 @@ def cmd_run(args) -> int:
     """The main job: every task x levels x a few instances through the build-dataset flow."""
     config = _build_config(args, workers=args.workers, ray_address=args.ray_address)
     root = _check_root(config)
-    from flows.build import BuildIncomplete
+    from flows.build import BuildIncomplete, FailedIndex
     from flows.dataset import build_dataset
     from flows.report import summary, write_png
     from storage.catalog import format_table
@@ -96,6 +97,8 @@ def cmd_run(args) -> int:
     else:
         print(f"\nrun {result['run_id']}: nothing to build, the store is up to date "
               f"({time.perf_counter() - started:.1f} s)")
+    for line in exhausted_lines([FailedIndex(**f) for f in result.get("exhausted", [])]):
+        print(line)
     print(f"data:     {root}")
     if manifest_path.exists():
         print(f"manifest: {manifest_path}")
@@ -109,7 +112,8 @@ def cmd_generate(args) -> int:
     """Build in this process (no Prefect, no Ray): for development and small sets."""
     config = _build_config(args)
     root = _check_root(config)
-    from flows.build import BuildIncomplete, build_chunk, plan_chunks, present_rows, summarize
+    from flows.build import (BuildIncomplete, build_chunk, plan_chunks, present_rows, redraw_repeats,
+                             summarize, taken_ids)
     from flows.progress import Progress
     from storage.maintenance import writer_lock
     from storage.shards import write_manifest
@@ -117,12 +121,15 @@ def cmd_generate(args) -> int:
     run_id = config.run_id()
     with writer_lock(root):
         chunks = plan_chunks(config, present_rows(config, root))
+        taken = taken_ids(config, root, chunks) if chunks else frozenset()
         progress = Progress(sum(len(c.indices) for c in chunks), "instances")
         results = []
         for chunk in chunks:
-            results.append(build_chunk(chunk, config, run_id, root, commit=False))
+            results.append(build_chunk(chunk, config, run_id, root, commit=False, taken=taken))
             progress.advance(len(chunk.indices))
         progress.close()
+        results = redraw_repeats(results, chunks, taken, lambda chunk, avoid: build_chunk(
+            chunk, config, run_id, root, commit=False, taken=avoid))
     if not results:
         from storage.shards import repair_manifest
 
@@ -132,19 +139,32 @@ def cmd_generate(args) -> int:
         return 0
     summary = summarize(results)
     failed = [f for r in results for f in r.failed]
+    exhausted = [f for r in results for f in r.exhausted]
     write_manifest(root, run_id, config=config.model_dump(),
                    shards=[s for r in results for s in r.shards],
-                   extra={"kind": "generate", "summary": summary,
-                          "failed": [f.model_dump() for f in failed]})
+                   extra={"kind": "generate", "summary": summary, "instances": sum(r.instances for r in results),
+                          "failed": [f.model_dump() for f in failed],
+                          "exhausted": [f.model_dump() for f in exhausted]})
     for s in summary:
         ms = 1000 * sum(s["seconds_per_instance"].values())
         print(f"{s['task']:<34} L{s['level']}  {s['instances']:>5} instances  "
               f"{s['accepted']:>5} accepted  effort {s['mean_effort']:>8.1f}  {ms:7.1f} ms/instance")
     print(f"run {run_id} -> {root}")
+    for line in exhausted_lines(exhausted):
+        print(line)
     if failed:
         print(f"helix: error: {BuildIncomplete(failed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def exhausted_lines(exhausted) -> list[str]:
+    """What could not be stored because a level has fewer distinct puzzles than asked."""
+    cells: dict[tuple[str, int], int] = {}
+    for f in exhausted:
+        cells[(f.task, f.level)] = cells.get((f.task, f.level), 0) + 1
+    return [f"note: {task} level {level}: {n} indices not stored, the level has no further distinct "
+            "puzzle (every draw repeats one already stored or drawn)" for (task, level), n in sorted(cells.items())]
 
 
 def cmd_sql(args) -> int:
@@ -320,6 +340,9 @@ def _common(p: argparse.ArgumentParser, per_level: int) -> None:
     p.add_argument("--levels", nargs="+", type=_levels, metavar="L", help="levels 1..5 (default: all)")
     p.add_argument("--per-level", type=int, default=per_level, help="instances per task and level")
     p.add_argument("--seed", type=int, default=0, help="global seed")
+    p.add_argument("--split", choices=["train", "val"], default="train",
+                   help="split to build (benchmarks: `helix benchmark build`)")
+    p.add_argument("--chunk-size", type=int, default=16, help="instances per chunk (one shard per table)")
     p.add_argument("--data-root", help="shard folder (default $HELIX_DATA_ROOT or ./data)")
 
 

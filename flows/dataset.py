@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.build import (BuildConfig, BuildIncomplete, Chunk, ChunkResult, build_chunk, plan_chunks,
-                         present_rows, summarize)
+                         present_rows, redraw_repeats, summarize, taken_ids)
 from flows.progress import Progress
 from generators import registry as generators
 from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
@@ -55,12 +55,13 @@ def _remote_build():
 @task(name="build-batch", task_run_name="build-batch-{batch_no}", cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=10)  # chunks are idempotent: a retry rewrites the same shards
 def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: str, root: str,
-              progress: Progress | None = None) -> list[ChunkResult]:
+              progress: Progress | None = None, taken=None) -> list[ChunkResult]:
     import ray
 
     remote = _remote_build()
     # chunks only journal their shards; the batch is committed as one snapshot when it is done
-    pending = {remote.remote(c, config, run_id, Path(root), False): c for c in chunks}
+    taken = frozenset() if taken is None else taken  # an ObjectRef: Ray resolves it in the worker
+    pending = {remote.remote(c, config, run_id, Path(root), False, taken): c for c in chunks}
     results = []
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
@@ -96,10 +97,17 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
             own_ray = start_ray(config.ray_address, config.workers)
             progress = Progress(total, "instances")
             try:
+                import ray
+
+                taken = taken_ids(config, root, chunks)  # other splits and stored puzzles: redrawn
+                taken_ref = ray.put(taken)
                 batches = [chunks[i:i + BATCH_CHUNKS] for i in range(0, len(chunks), BATCH_CHUNKS)]
-                futures = [run_batch.submit(n, b, config, run_id, str(root), progress)
+                futures = [run_batch.submit(n, b, config, run_id, str(root), progress, taken_ref)
                            for n, b in enumerate(batches)]
                 results = [r for f in futures for r in f.result()]
+                remote = _remote_build()
+                results = redraw_repeats(results, chunks, taken, lambda chunk, avoid: ray.get(
+                    remote.remote(chunk, config, run_id, root, False, avoid)))
             finally:
                 progress.close()
                 if own_ray:
@@ -114,6 +122,8 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
     summary = summarize(results)
     shards = [s for r in results for s in r.shards]
     failed = [f for r in results for f in r.failed]
+    exhausted = [f for r in results for f in r.exhausted]
+    redrawn = sum(r.redrawn for r in results)
     manifest = None
     if not results:  # nothing to build: a killed run's missing report is rewritten
         manifest = repair_manifest(root, run_id, config=config.model_dump(), kind="build-dataset")
@@ -121,7 +131,13 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
         manifest = write_manifest(root, run_id, config=config.model_dump(), shards=shards, extra={
             "kind": "build-dataset", "finished_at": datetime.now(timezone.utc).isoformat(),
             "wall_seconds": wall, "build_seconds": build_seconds, "summary": summary,
-            "compaction": compaction, "failed": [f.model_dump() for f in failed]})
+            "compaction": compaction, "instances": sum(r.instances for r in results),
+            "redrawn": redrawn, "failed": [f.model_dump() for f in failed],
+            "exhausted": [f.model_dump() for f in exhausted]})
+    if exhausted:
+        cells = sorted({(f.task, f.level) for f in exhausted})
+        logger.warning("%d indices not stored: these levels hold fewer distinct puzzles than asked: %s",
+                       len(exhausted), ", ".join(f"{t} L{lv}" for t, lv in cells))
     if failed:
         logger.error("%d instances could not be generated: %s", len(failed),
                      "; ".join(f"{f.task} L{f.level} #{f.index}: {f.reason}" for f in failed[:20]))
@@ -139,14 +155,16 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
     create_markdown_artifact(key="build-dataset-run", markdown=(
         f"# build-dataset {run_id}\n\nPlanned {total} missing instances; built {instances}, "
         f"{accepted} skeleton traces accepted, {errors} verifier errors, {len(failed)} failed to "
-        f"generate, {len(shards)} shards, "
+        f"generate, {redrawn} draws replaced (puzzle already stored or drawn), {len(exhausted)} not "
+        f"stored (level out of distinct puzzles), {len(shards)} shards, "
         f"{wall:.1f} s wall.\n\nCompaction: {compaction}.\n\nStore: "
         f"{stats['tables']['instances']['rows']} instances in {stats['tables']['instances']['shards']} "
         f"shards under `{root}`.\n"))
     result = {"run_id": run_id, "root": str(root), "planned": total, "instances": instances,
               "accepted": accepted, "verifier_errors": errors, "shards": len(shards),
               "wall_seconds": wall, "manifest": str(manifest) if manifest else None,
-              "compaction": compaction, "failed": len(failed)}
+              "compaction": compaction, "failed": len(failed), "redrawn": redrawn,
+              "exhausted": [f.model_dump() for f in exhausted]}
     if config.elaborate is not None:
         from flows.elaborate import serg
         from serg.pipeline import SergConfig

@@ -165,13 +165,17 @@ class Instance:
 
 
 def make_instance(task: Task, level: int, split: str, index: int, global_seed: int,
-                  render: bool = True) -> Instance:
-    """Generate, solve and draw one instance. Deterministic in its arguments; bounded attempts."""
+                  render: bool = True, redraw: int = 0) -> Instance:
+    """Generate, solve and draw one instance. Deterministic in its arguments; bounded attempts.
+    `redraw` > 0 draws a replacement for the index (its puzzle was taken elsewhere); the members
+    of a pair are redrawn together by giving both the same value."""
     task.params(level)  # validates the level
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     pair_index, member = divmod(index, 2) if task.paired else (index, 0)
     seed = instance_seed(global_seed, split, task.name, level, pair_index)
+    if redraw:
+        seed = int(stable_hash("redraw", seed, redraw), 16) >> 1
     rejections: dict[str, int] = {}
     t0 = time.perf_counter()
     for attempt in range(task.max_attempts):

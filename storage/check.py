@@ -20,7 +20,13 @@ and each shard is read end to end and judged:
   column of another Arrow type, or a required column missing (columns added later with a default
   may be missing in older shards: that is schema evolution, not damage);
 - `partition`: rows whose task or level differ from the folder they are stored in;
-- `picture`: an image that is not a complete PNG (signature, chunk CRCs up to IEND).
+- `picture`: an image that is not a complete PNG (signature, chunk CRCs up to IEND);
+
+and the store as a whole:
+
+- `overlap`: an instance id stored in two splits (train and benchmark, say): whoever trains on
+  the store would train on evaluation items. Reported, not moved: which copy should go is the
+  operator's call (a rebuild of the later split redraws them).
 
 Quarantine moves each damaged (or extra) shard to `<root>/_quarantine/<stamp>/<same relative
 path>` (with a `report.json` saying why), under the writer lock and only if the file is still the
@@ -52,7 +58,8 @@ from storage.shards import MANIFEST_DIR, TMP_DIR, write_json_atomic
 
 QUARANTINE_DIR = "_quarantine"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-Kind = Literal["ledger", "missing", "extra", "unreadable", "schema", "checksum", "partition", "picture"]
+Kind = Literal["ledger", "missing", "extra", "unreadable", "schema", "checksum", "partition", "picture",
+               "overlap"]
 
 
 class Problem(BaseModel):
@@ -287,6 +294,11 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
                 bad[relative] = (seen["sha256"], problems)
     tmp = root / TMP_DIR
     report.stale_tmp = sum(1 for _ in tmp.glob("*.tmp")) if tmp.is_dir() else 0
+    if "instances" in tables:
+        sound = [root / p for p in (snapshot.files("instances") if snapshot else
+                                    [str(f.relative_to(root)) for f in ledger.folder_files(root, "instances")])
+                 if p not in bad and (root / p).exists()]
+        report.problems.extend(split_overlaps(sound))
     if (bad or missing) and quarantine:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         target = root / QUARANTINE_DIR / stamp
@@ -316,6 +328,35 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
                                                 remove=gone).seq
     report.seconds = time.perf_counter() - started
     return report
+
+
+def split_overlaps(files: list[Path]) -> list[Problem]:
+    """One `overlap` problem per pair of splits that share instance ids."""
+    import pyarrow.dataset as ds
+
+    if not files:
+        return []
+    table = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=["id", "split", "task"])
+    splits_of: dict[str, set[str]] = {}
+    task_of: dict[str, str] = {}
+    for id_, split, task in zip(table["id"].to_pylist(), table["split"].to_pylist(), table["task"].to_pylist()):
+        splits_of.setdefault(id_, set()).add(split)
+        task_of[id_] = task
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for id_, splits in splits_of.items():
+        ordered = sorted(splits)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1:]:
+                pairs.setdefault((a, b), []).append(id_)
+    out = []
+    for (a, b), ids in sorted(pairs.items()):
+        ids.sort()
+        tasks = sorted({task_of[i] for i in ids})
+        out.append(Problem(path="instances", table="instances", kind="overlap",
+                           detail=f"{len(ids)} instance ids stored in both {a} and {b} "
+                                  f"({', '.join(tasks[:6])}{', ...' if len(tasks) > 6 else ''}; "
+                                  f"e.g. {', '.join(ids[:3])})"))
+    return out
 
 
 def list_quarantine(root: Path) -> list[Path]:

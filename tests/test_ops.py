@@ -1,6 +1,7 @@
 """Incremental rebuilds, version bumps, concurrent writers, compaction and releases, on real
 Parquet shards, DuckDB and real processes."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -45,21 +46,25 @@ def test_plan_is_empty_after_a_build_and_grows_with_the_size(tmp_path):
     assert sorted(i for c in planned for i in c.indices) == [4] * 4 + [5] * 4  # only the new indices
 
 
-def test_indices_that_draw_the_same_puzzle_are_planned_once_and_survive_compaction(tmp_path):
-    # hanoi level 1 has a few dozen distinct puzzles: 24 indices draw some twice
-    cfg = BuildConfig(tasks=["hanoi"], levels=[1], per_level=24, chunk_size=3, data_root=str(tmp_path))
-    build(tmp_path, cfg)
+def test_a_level_with_fewer_puzzles_than_asked_stores_each_once_and_says_so(tmp_path, capsys):
+    # hanoi level 1 holds 44 or so distinct puzzles: 60 indices in chunks of 7 (so chunks repeat
+    # each other too) store each puzzle once, report the rest, and count only what is stored
+    argv = ["generate", "--tasks", "hanoi", "--levels", "1", "--per-level", "60", "--chunk-size", "7",
+            "--data-root", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
     _, [(rows, distinct)] = query(tmp_path, "select count(*), count(distinct id) from instances")
-    assert distinct == rows < 24  # readers see each puzzle once
-    assert plan_chunks(cfg, present_rows(cfg, tmp_path)) == []
-    with writer_lock(tmp_path):
-        compact(tmp_path, current_versions={"hanoi": registry.get("hanoi").version})
-    assert len(table_files(tmp_path, "instances")) == 1
     con = connect(tmp_path, dedupe=False)
-    assert con.execute("select count(*), count(distinct index) from instances").fetchall() == [(24, 24)]
+    raw = con.execute("select count(*), count(distinct id) from instances").fetchall()[0]
     con.close()
-    assert plan_chunks(cfg, present_rows(cfg, tmp_path)) == []
-    assert query(tmp_path, "select count(*) from instances")[1] == [(distinct,)]
+    assert raw == (rows, distinct) and 30 < distinct < 60  # no duplicate row stored at all
+    assert f"hanoi level 1: {60 - distinct} indices not stored" in out
+    manifest = json.loads(next((tmp_path / "_manifests").glob("*.json")).read_text())
+    assert manifest["instances"] == sum(s["instances"] for s in manifest["summary"]) == distinct
+    assert len(manifest["exhausted"]) == 60 - distinct
+    with writer_lock(tmp_path):
+        compact(tmp_path, current_versions={"hanoi": registry.get("hanoi").version}, min_files=2)
+    assert query(tmp_path, "select count(*), count(distinct id) from instances")[1] == [(distinct, distinct)]
 
 
 def test_an_index_that_cannot_be_generated_fails_alone_and_is_named(tmp_path, monkeypatch, capsys):
@@ -68,10 +73,10 @@ def test_an_index_that_cannot_be_generated_fails_alone_and_is_named(tmp_path, mo
 
     real = flows.build.make_instance
 
-    def fails_on_index_1(task, level, split, index, seed):  # fault injection: budget exhausted
+    def fails_on_index_1(task, level, split, index, seed, **kw):  # fault injection: budget exhausted
         if index == 1:
             raise GenerationError(f"{task.name} level {level}: all 128 attempts rejected: {{}}")
-        return real(task, level, split, index, seed)
+        return real(task, level, split, index, seed, **kw)
 
     monkeypatch.setattr(flows.build, "make_instance", fails_on_index_1)
     argv = ["generate", "--tasks", "h_index", "--levels", "1", "--per-level", "3", "--data-root", str(tmp_path)]
@@ -185,3 +190,48 @@ def test_training_data_can_pin_a_release(tmp_path):
     pinned = load_store_prompts(DataConfig(data_root=str(tmp_path), tasks=TASKS, levels=[1], release="train-v1"))
     assert (len(latest), len(pinned)) == (10, 6)
     assert {p.id for p in pinned} < {p.id for p in latest}
+
+
+@pytest.mark.parametrize("first", ["train", "val"])
+def test_splits_never_share_a_puzzle_whichever_is_built_first(tmp_path, first):
+    """hanoi level 1 has ~44 puzzles: 30 train and 30 val indices drawn independently would share
+    about 20. Built in either order, they share none, and `helix check` agrees."""
+    from storage.check import check_store
+
+    second = "val" if first == "train" else "train"
+    for split in (first, second):
+        argv = ["generate", "--tasks", "hanoi", "--levels", "1", "--per-level", "20", "--split", split,
+                "--data-root", str(tmp_path)]
+        assert main(argv) == 0
+    con = connect(tmp_path, dedupe=False)
+    shared = con.execute("select count(*) from (select id from instances group by id "
+                         "having count(distinct split) > 1)").fetchall()
+    per_split = dict(con.execute("select split, count(distinct id) from instances group by split").fetchall())
+    con.close()
+    assert shared == [(0,)] and per_split[first] == 20 and 0 < per_split[second] <= 20
+    assert check_store(tmp_path, quarantine=False).ok
+
+
+def test_train_build_redraws_benchmark_puzzles_and_check_reports_a_leak(tmp_path, capsys):
+    from flows.build import instance_rows
+    from storage.check import check_store
+    from storage.shards import write_shard
+
+    # a benchmark holding exactly the puzzles a train build would draw first
+    drawn, _, _ = instance_rows("hanoi", 1, range(10), "train", 0)
+    bench = [r.model_copy(update={"split": "benchmark"}) for r in drawn]
+    write_shard(tmp_path, "instances", bench, task="hanoi", level=1, run_id="bench", part=0)
+    assert main(["generate", "--tasks", "hanoi", "--levels", "1", "--per-level", "10",
+                 "--data-root", str(tmp_path)]) == 0
+    con = connect(tmp_path, dedupe=False)
+    assert con.execute("select count(distinct id), count(*) filter (where id in (select id from instances "
+                       "where split = 'benchmark')) from instances where split = 'train'").fetchall() == [(10, 0)]
+    con.close()
+    assert check_store(tmp_path, quarantine=False).ok
+    # a store where a leak happened anyway (an older helix, a hand-made shard): check names it
+    write_shard(tmp_path, "instances", drawn[:2], task="hanoi", level=1, run_id="leak", part=0)
+    report = check_store(tmp_path, quarantine=False)
+    assert [(p.kind, p.detail.split(" (")[0]) for p in report.problems] == \
+        [("overlap", "2 instance ids stored in both benchmark and train")]
+    assert main(["check", "--data-root", str(tmp_path)]) == 1
+    assert "overlap" in capsys.readouterr().out
