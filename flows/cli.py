@@ -8,6 +8,7 @@ import importlib
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
@@ -81,7 +82,7 @@ def cmd_run(args) -> int:
     except BuildIncomplete as error:
         print(f"helix: error: {error} (the other instances are stored under {root})", file=sys.stderr)
         return 1
-    columns, rows = summary(root)
+    columns, rows = summary(root, config.split)
     print()
     print(format_table(columns, rows))
     manifest_path = root / "_manifests" / f"{result['run_id']}.json"
@@ -169,11 +170,9 @@ def exhausted_lines(exhausted) -> list[str]:
 
 def cmd_sql(args) -> int:
     from storage.catalog import QueryTimeout, ReadOnlyError, format_table, query
-    from storage.shards import resolve_root
-
     from storage.maintenance import ReleaseError
 
-    root = resolve_root(args.data_root)
+    root = _existing_root(args.data_root)
     try:
         columns, rows = query(root, args.query, release=args.release, timeout_s=args.timeout)
     except (ReadOnlyError, ReleaseError, QueryTimeout) as error:
@@ -303,11 +302,20 @@ def cmd_tasks(args) -> int:
     return 0
 
 
-def cmd_show(args) -> int:
-    from storage.catalog import connect
+def _existing_root(data_root: str | None) -> Path:
+    """The data root of a reading command: a typo must not read as an empty store."""
     from storage.shards import resolve_root
 
-    root = resolve_root(args.data_root)
+    root = resolve_root(data_root)
+    if not root.is_dir():
+        raise UsageError(f"data root {root} does not exist (--data-root or $HELIX_DATA_ROOT)")
+    return root
+
+
+def cmd_show(args) -> int:
+    from storage.catalog import connect
+
+    root = _existing_root(args.data_root)
     con = connect(root)
     rows = con.execute("SELECT id, task, level, split, question, question_text, answer, images "
                        "FROM instances WHERE id LIKE ? || '%' ORDER BY id LIMIT 2",
@@ -317,8 +325,12 @@ def cmd_show(args) -> int:
     if len(rows) > 1:
         raise UsageError(f"id prefix {args.id!r} is ambiguous")
     id_, task, level, split, question, question_text, answer, images = rows[0]
-    out = Path(args.out) if args.out else root / "show"
-    out.mkdir(parents=True, exist_ok=True)
+    # never into the store by default: it may be read-only, and pictures are not data
+    out = Path(args.out) if args.out else Path(tempfile.gettempdir()) / "helix-show"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot write pictures to {out}: {error.strerror or error} (--out)") from None
     paths = []
     for k, image in enumerate(images):
         path = out / f"{id_}-{k}.png"
@@ -380,7 +392,7 @@ def parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print an instance's questions and answer, write its picture")
     show.add_argument("id", help="instance id (a unique prefix is enough)")
     show.add_argument("--data-root")
-    show.add_argument("--out", help="folder for the picture (default <data root>/show)")
+    show.add_argument("--out", help="folder for the pictures (default: <temp dir>/helix-show)")
     show.set_defaults(func=cmd_show)
 
     serg = sub.add_parser("serg", help="LLM-elaborated traces for stored instances (SERG), verified")

@@ -72,12 +72,18 @@ def cmd_import(args) -> int:
     root = _root(args)
     name = args.name or Path(args.file).stem
     started = time.perf_counter()
+    from storage.maintenance import writer_lock
+
     try:
-        result = import_benchmark(root, Path(args.file), name)
+        with writer_lock(root):  # no train build can store one of these puzzles meanwhile
+            result = import_benchmark(root, Path(args.file), name, replace=args.replace)
     except ExchangeError as error:
         raise UsageError(str(error)) from None
     print(f"imported {result.rows} rows ({result.instances} distinct instances, "
-          f"{len(result.per_task)} tasks) as benchmark {name!r} in {time.perf_counter() - started:.1f} s")
+          f"{len(result.per_task)} tasks) as benchmark {name!r}"
+          f"{' (replacing the old definition)' if result.replaced else ''} in "
+          f"{time.perf_counter() - started:.1f} s; {result.instances - result.already_stored} "
+          f"instances stored, {result.already_stored} already in the store")
     doubtful = {t: (result.reference_accepted.get(t, 0), n) for t, n in result.per_task.items()
                 if result.reference_accepted.get(t, 0) < n}
     if doubtful:
@@ -134,6 +140,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                              "as a benchmark helix can evaluate")
     imp.add_argument("file")
     imp.add_argument("--name", help="benchmark name (default: the file name)")
+    imp.add_argument("--replace", action="store_true",
+                     help="replace the benchmark of that name (refused otherwise)")
     imp.add_argument("--data-root")
     imp.set_defaults(func=cmd_import)
 

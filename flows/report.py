@@ -14,16 +14,19 @@ SELECT i.task, any_value(i.category) AS category, count(*) AS instances,
        {effort_columns},
        count(DISTINCT i.level) AS levels
 FROM instances i LEFT JOIN traces t ON t.instance_id = i.id AND t.source = 'skeleton'
+WHERE i.split = ?
 GROUP BY i.task ORDER BY any_value(i.category), i.task
 """
 
 
-def summary(root: Path) -> tuple[list[str], list[tuple]]:
+def summary(root: Path, split: str = "train") -> tuple[list[str], list[tuple]]:
+    """Per task, the distinct instances of one split (benchmark rows have no skeleton trace and
+    other solver settings: mixed in, they would halve the acceptance and the effort)."""
     effort = ", ".join(f"round(avg(CASE WHEN i.level = {lv} THEN i.effort END), 1) AS effort_l{lv}"
                        for lv in range(1, 6))
     con = connect(root)
     try:
-        cursor = con.execute(SUMMARY_SQL.format(effort_columns=effort))
+        cursor = con.execute(SUMMARY_SQL.format(effort_columns=effort), [split])
         return [d[0] for d in cursor.description], cursor.fetchall()
     finally:
         con.close()

@@ -33,7 +33,8 @@ READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
 # instance, model, prompt, sample, sampling) shows its best outcome, never an arbitrary one
 PREFERENCE = {"traces": "accepted DESC, (error = '') DESC, n_chars DESC",
               # two indices may draw the same puzzle (small level spaces): show the first one
-              "instances": "split, global_seed, index"}
+              # a complete row first (older imports stored puzzles without solver facts)
+              "instances": "(num_solutions IS NULL), split, global_seed, index"}
 
 
 class ReadOnlyError(ValueError):

@@ -94,6 +94,8 @@ class ImportResult(BaseModel):
     # initial_state shape differs from what the helix verifier reads (a known limitation, not guessed)
     reference_accepted: dict[str, int]
     shards: list[ShardInfo]
+    already_stored: int = 0  # distinct instances the store held already (not written again)
+    replaced: bool = False  # an existing benchmark of this name was replaced (--replace)
 
 
 # -- named benchmarks ------------------------------------------------------------------------
@@ -166,7 +168,11 @@ def read_instances(root: Path, ids: list[str], columns: list[str] | None = None)
         columns=columns, filter=ds.field("id").isin(sorted(set(ids))))
     out: dict[str, dict] = {}
     for row in table.to_pylist():
-        out.setdefault(row["id"], row)  # an id stored twice holds the same content
+        held = out.get(row["id"])
+        # an id stored twice holds the same puzzle; keep the complete copy (an older import
+        # stored rows without solver facts: effort 0, num_solutions unknown)
+        if held is None or (held.get("num_solutions") is None and row.get("num_solutions") is not None):
+            out[row["id"]] = row
     return out
 
 
@@ -429,11 +435,31 @@ def instance_row(row: PublishedRow, task_name: str) -> InstanceRow:
         images=[Image(bytes=png, path=f"{id_}-{k}.png") for k, png in enumerate(row.images)])
 
 
-def import_benchmark(root: Path, path: Path, name: str) -> ImportResult:
-    """Store a published-layout file as instances (split 'benchmark') and a named benchmark."""
+def _stored_splits(root: Path) -> dict[str, set[str]]:
+    """Instance id -> the splits it is stored in."""
+    files = [str(p) for p in table_files(root, "instances")]
+    if not files:
+        return {}
+    table = ds.dataset(files, format="parquet").to_table(columns=["id", "split"])
+    out: dict[str, set[str]] = {}
+    for id_, split in zip(table["id"].to_pylist(), table["split"].to_pylist()):
+        out.setdefault(id_, set()).add(split)
+    return out
+
+
+def import_benchmark(root: Path, path: Path, name: str, replace: bool = False) -> ImportResult:
+    """Store a published-layout file as instances (split 'benchmark') and a named benchmark.
+    An existing name is refused unless `replace` (the definition is swapped in one rename;
+    instances stay). Puzzles the store already holds as benchmark instances are not written
+    again (no second, poorer copy); a puzzle stored as a train or val instance refuses the
+    import: the benchmark would judge a model on what it trained on. Call under the writer lock."""
     from verifiers.registry import verify_answer
 
     check_name(name)
+    existing = benchmark_path(root, name)
+    if existing.exists() and not replace:
+        raise ExchangeError(f"benchmark {name!r} exists already; `--replace` replaces it "
+                            "(or import under another --name)")
     rows = read_published(Path(path))
     by_official = official_names()
     instances: list[InstanceRow] = []
@@ -449,15 +475,32 @@ def import_benchmark(root: Path, path: Path, name: str) -> ImportResult:
         groups.setdefault((inst.task, inst.level), []).append(inst)
         verdict = verify_answer(inst.task, inst.initial_state, inst.answer)
         accepted[inst.task] = accepted.get(inst.task, 0) + int(verdict.correct)
+    stored = _stored_splits(root)
+    leaked = sorted({i.id for i in instances if stored.get(i.id, set()) & {"train", "val"}})
+    if leaked:
+        raise ExchangeError(
+            f"{len(leaked)} puzzles of {Path(path).name} are stored as train/val instances "
+            f"(e.g. {', '.join(leaked[:3])}): as a benchmark they would judge a model on what it "
+            "trained on. Import into a store without them (train builds made after the import "
+            "redraw benchmark puzzles)")
     run = stable_hash("import", name, [i.id for i in instances], digest_size=6)
     shards = []
+    written: set[str] = set()
     for part, ((task, level), group) in enumerate(sorted(groups.items())):
-        shards.append(write_shard(root, "instances", group, task=task, level=level,
-                                  run_id=f"import-{run}", part=part))
+        fresh = []
+        for inst in group:  # one row per puzzle, and none for a puzzle stored already
+            if inst.id not in stored and inst.id not in written:
+                fresh.append(inst)
+                written.add(inst.id)
+        if fresh:
+            shards.append(write_shard(root, "instances", fresh, task=task, level=level,
+                                      run_id=f"import-{run}", part=part))
     members = [Member(index=i.index, id=i.id, task=i.task, level=i.level)
                for i in sorted(instances, key=lambda i: i.index)]
     save_benchmark(root, Benchmark(name=name, source=f"import:{Path(path).name}", members=members,
                                    counts=counts(members), extra={"reference_accepted": accepted}))
     per_task = counts(members)["task"]
-    return ImportResult(benchmark=name, rows=len(rows), instances=len({i.id for i in instances}),
-                        per_task=per_task, reference_accepted=accepted, shards=shards)
+    distinct = {i.id for i in instances}
+    return ImportResult(benchmark=name, rows=len(rows), instances=len(distinct),
+                        per_task=per_task, reference_accepted=accepted, shards=shards,
+                        already_stored=len(distinct & set(stored)), replaced=existing.exists() and replace)

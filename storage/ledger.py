@@ -211,7 +211,9 @@ def intend(root: Path, entry: Entry) -> Intent:
     """Record a shard before it is renamed into place (durable: fsync). A writer killed after
     this and before the rename leaves an intent without a file, which a commit drops."""
     if not (root / CURRENT).exists():
-        commit(root, "start")  # the first snapshot (adopting a pre-ledger store's shards) comes first
+        # the first snapshot (adopting a pre-ledger store's shards) comes before any intent is
+        # folded: `fold=False`, so a bulk writer's earlier shards stay uncommitted
+        commit(root, "start", fold=False)
     folder = root / JOURNAL_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}.json"
@@ -325,18 +327,24 @@ def _write_snapshot(root: Path, snapshot: Snapshot) -> None:
 
 
 def commit(root: Path, operation: str, *, remove: Iterable[str] = (), add: Iterable[Entry] = (),
-           rebuild: bool = False) -> Snapshot:
+           rebuild: bool = False, fold: bool = True) -> Snapshot:
     """Fold the journals, drop `remove` and list `add` (paths relative to the root), write the
     next snapshot and retire what no snapshot still held by a reader lists. `rebuild`: ignore a
     damaged ledger and adopt the folders' shards (what `helix check` does to repair it).
-    Returns the snapshot now current (the old one when nothing changed)."""
+    `fold=False` leaves the intents for a later commit. Returns the snapshot now current (the
+    old one when nothing changed; an unwritten empty one, seq 0, in a folder that never held a
+    shard)."""
     from storage.schema import TABLES
 
     root = Path(root)
+    journal = root / JOURNAL_DIR
+    if not (rebuild or add or (root / CURRENT).exists() or (journal.is_dir() and any(journal.glob("*.json")))
+            or any(folder_files(root, t) for t in TABLES)):
+        # nothing was ever stored here: no ledger yet (a refused import leaves the folder empty)
+        return Snapshot(seq=0, committed_at=datetime.now(timezone.utc).isoformat(), operation=operation)
     with _commit_lock(root):
         base = None if rebuild else current(root)
         shards: dict[str, Entry]
-        journal = root / JOURNAL_DIR
         intents = sorted(journal.glob("*.json")) if journal.is_dir() else []  # oldest first
         if base is None:
             # only a store that predates the ledger (no journal yet) or a repair adopts the
@@ -346,7 +354,7 @@ def commit(root: Path, operation: str, *, remove: Iterable[str] = (), add: Itera
             shards = base.by_path()
         changed = base is None
         folded: list[Path] = []
-        for path in intents:
+        for path in intents if fold else []:
             if _in_progress(path):
                 continue  # its writer is still renaming it into place: the next commit
             entry = _read_intent(path)

@@ -1,6 +1,7 @@
 """The command line: bad input is one line on stderr, exit code 2, nothing written."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,3 +69,54 @@ def test_console_script_runs():
     proc = subprocess.run([str(BIN), "generate", "--levels", "9"], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0
+
+
+def test_reading_commands_refuse_a_missing_data_root(tmp_path, capsys):
+    typo = str(tmp_path / "typo")
+    for argv in (["sql", "select count(*) from instances"], ["show", "abc"], ["check"]):
+        assert main([*argv, "--data-root", typo]) == 2
+        err = capsys.readouterr().err
+        assert err.strip() == f"helix: error: data root {typo} does not exist" or \
+            (err.startswith(f"helix: error: data root {typo} does not exist") and err.count("\n") == 1)
+    assert not (tmp_path / "typo").exists()
+
+
+def test_show_writes_pictures_outside_the_store_by_default(tmp_path, capsys):
+    import tempfile
+
+    root = tmp_path / "data"
+    assert main(["generate", "--tasks", "h_index", "--levels", "1", "--per-level", "1",
+                 "--data-root", str(root)]) == 0
+    capsys.readouterr()
+    from storage.catalog import query
+
+    id_ = query(root, "select id from instances")[1][0][0]
+    assert main(["show", id_, "--data-root", str(root)]) == 0
+    picture = Path(tempfile.gettempdir()) / "helix-show" / f"{id_}-0.png"
+    assert f"picture: {picture}" in capsys.readouterr().out and picture.exists()
+    assert not (root / "show").exists()
+
+
+@pytest.mark.parametrize("errno_name", ["EROFS", "EACCES", "ENOSPC"])
+def test_store_the_os_refuses_is_one_line(tmp_path, capsys, monkeypatch, errno_name):
+    """A read-only, foreign-owned or full data root: compact and release create end in one line
+    (the tests run as root, so the refusal is injected where the lock file is opened)."""
+    import errno
+    import fcntl
+
+    import storage.maintenance as maintenance
+
+    root = tmp_path / "data"
+    assert main(["generate", "--tasks", "h_index", "--levels", "1", "--per-level", "1",
+                 "--data-root", str(root)]) == 0
+    capsys.readouterr()
+
+    def refuse(*args, **kwargs):
+        raise OSError(getattr(errno, errno_name), os.strerror(getattr(errno, errno_name)), str(root / "_lock"))
+
+    monkeypatch.setattr(maintenance.fcntl, "flock", refuse)
+    for argv in (["compact"], ["release", "create", "r1"]):
+        assert main([*argv, "--data-root", str(root)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("helix: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    monkeypatch.setattr(maintenance.fcntl, "flock", fcntl.flock)

@@ -150,3 +150,49 @@ def test_import_accepts_parquet_and_jsonl_picture_encodings(tmp_path):
     assert main(["benchmark", "export", str(tmp_path / "x.csv"), "--data-root", str(tmp_path / "root")]) == 2
     assert main(["benchmark", "export", str(tmp_path / "x.parquet"), "--name", "nope",
                  "--data-root", str(tmp_path / "root")]) == 2
+
+
+def _raw_rows(root) -> int:
+    from storage.catalog import connect
+
+    con = connect(root, dedupe=False)  # every stored row, duplicates included
+    try:
+        return con.execute("select count(*) from instances").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_reimport_into_the_same_store_adds_no_rows_and_needs_replace(store, tmp_path, capsys):
+    """The probe: re-importing wrote a second, poorer copy of every row (effort 0, no solution
+    count) that the view then preferred, and a second import did it again without a word."""
+    import shutil
+
+    root = tmp_path / "root"
+    shutil.copytree(store, root, ignore=shutil.ignore_patterns("journal", "*.lock", "_lock"))
+    out = tmp_path / "bench.tsv"
+    export_benchmark(root, "small", out)
+    count = "select count(*), count(distinct id), min(effort), count(num_solutions) from instances"
+    before = query(root, count)[1]
+    raw_before = _raw_rows(root)
+    argv = ["benchmark", "import", str(out), "--name", "small", "--data-root", str(root)]
+    assert main(argv) == 2
+    assert "exists already; `--replace`" in capsys.readouterr().err
+    assert main(argv + ["--replace"]) == 0
+    assert "0 instances stored, 12 already in the store" in capsys.readouterr().out
+    assert query(root, count)[1] == before and _raw_rows(root) == raw_before  # nothing degraded or added
+    assert load_benchmark(root, "small").source == "import:bench.tsv"
+
+
+def test_import_of_puzzles_stored_for_training_is_refused(store, tmp_path):
+    from storage.shards import write_shard
+
+    root = tmp_path / "root"
+    out = tmp_path / "bench.jsonl"
+    export_benchmark(store, "small", out)
+    member = load_benchmark(store, "small").members[0]
+    row = read_instances(store, [member.id])[member.id]
+    write_shard(root, "instances", [{**row, "split": "train"}], task=row["task"], level=row["level"],
+                run_id="train", part=0)
+    with pytest.raises(ExchangeError, match="1 puzzles of bench.jsonl are stored as train/val"):
+        import_benchmark(root, out, "leaky")
+    assert not (root / "_benchmarks" / "leaky.json").exists()

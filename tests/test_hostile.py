@@ -183,6 +183,7 @@ def test_not_a_parquet_file_is_refused(tmp_path):
 def test_helix_sql_refuses_writes(tmp_path, capsys, sql):
     out, db, folder = tmp_path / "out.csv", tmp_path / "x.duckdb", tmp_path / "export"
     statement = sql.format(out=out, db=db, dir=folder)
+    (tmp_path / "root").mkdir()  # an empty store (a missing one is refused before the SQL is read)
     assert main(["sql", statement, "--data-root", str(tmp_path / "root")]) == 2
     err = capsys.readouterr().err
     assert "read-only" in err or "cannot parse" in err, err
