@@ -64,7 +64,9 @@ def cmd_release(args) -> int:
         if args.action == "create":
             with writer_lock(root, timeout_s=args.lock_timeout):
                 manifest = create_release(root, args.name, note=args.note or "")
-            print(f"release {args.name}: {len(manifest['shards'])} shards, rows {manifest['rows']}")
+            counts = ", ".join(f"{n} {t}" for t, n in manifest["distinct"].items() if n)
+            print(f"release {args.name}: {len(manifest['shards'])} shards; {counts or 'no rows'} "
+                  "(distinct ids, as its readers see them)")
         elif args.action == "list":
             for release in list_releases(root):
                 print(f"{release['name']:<24} {release['created_at']}  {release['shards']:>5} shards  "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from pydantic import ValidationError
 
@@ -17,7 +18,8 @@ def _value(text: str):
         return text
 
 
-def cmd_train(args) -> int:
+def train_config(args):
+    """The run's config from --config and --set, every problem in one line before anything starts."""
     from training.config import load_config
 
     overrides = {}
@@ -26,6 +28,9 @@ def cmd_train(args) -> int:
             raise UsageError(f"--set takes key=value, got {item!r}")
         key, value = item.split("=", 1)
         overrides[key] = _value(value)
+    # the data root as every other command finds it: --set, then $HELIX_DATA_ROOT, then the file
+    if os.environ.get("HELIX_DATA_ROOT") and "data.data_root" not in overrides:
+        overrides["data.data_root"] = os.environ["HELIX_DATA_ROOT"]
     try:
         cfg = load_config(args.config, overrides)
     except FileNotFoundError:
@@ -34,6 +39,11 @@ def cmd_train(args) -> int:
         raise UsageError(first_error(error)) from None
     except ValueError as error:
         raise UsageError(str(error)) from None
+    return cfg
+
+
+def cmd_train(args) -> int:
+    cfg = train_config(args)
     from flows.train import train
 
     with prefect_api():

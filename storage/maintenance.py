@@ -268,9 +268,17 @@ def create_release(root: Path, name: str, note: str = "") -> dict:
                                        "with; run `helix check` (it quarantines it) and rebuild first")
                 shards.append({"table": table, "path": str(relative), "bytes": path.stat().st_size,
                                "rows": pq.ParquetFile(target).metadata.num_rows, "sha256": digest})
+        distinct = {}  # what a reader of the release sees: one row per id
+        for table in TABLES:
+            ids: set[str] = set()
+            for shard in shards:
+                if shard["table"] == table:
+                    ids.update(pq.read_table(staging / shard["path"], columns=["id"])["id"].to_pylist())
+            distinct[table] = len(ids)
         manifest = {"name": name, "created_at": datetime.now(timezone.utc).isoformat(), "note": note,
                     "snapshot": snapshot.seq if snapshot else None, "shards": shards,
-                    "rows": {t: sum(s["rows"] for s in shards if s["table"] == t) for t in TABLES}}
+                    "rows": {t: sum(s["rows"] for s in shards if s["table"] == t) for t in TABLES},
+                    "distinct": distinct}
         staging.mkdir(parents=True, exist_ok=True)
         write_json_atomic(staging / "release.json", manifest)
         os.replace(staging, folder)
@@ -297,7 +305,8 @@ def list_releases(root: Path) -> list[dict]:
     for path in sorted(base.glob("*/release.json")):
         manifest = _release_manifest(path)
         out.append({"name": manifest.get("name", path.parent.name), "created_at": manifest.get("created_at", "?"),
-                    "shards": len(manifest["shards"]), "rows": manifest.get("rows", {}),
+                    "shards": len(manifest["shards"]),
+                    "rows": manifest.get("distinct") or manifest.get("rows", {}),  # older: raw rows
                     "note": manifest.get("note", "")})
     return out
 

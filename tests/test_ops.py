@@ -149,6 +149,7 @@ def test_release_survives_compaction_and_purge(tmp_path, capsys):
     cfg = BuildConfig(tasks=TASKS, levels=[1], per_level=8, chunk_size=1, data_root=str(tmp_path))
     build(tmp_path, cfg)
     assert main(["release", "create", "v1", "--note", "first", "--data-root", str(tmp_path)]) == 0
+    assert "16 instances, 16 traces (distinct ids" in capsys.readouterr().out
     frozen = counts(tmp_path, release="v1")
     more = BuildConfig(tasks=TASKS, levels=[1], per_level=12, chunk_size=1, data_root=str(tmp_path))
     build(tmp_path, more)

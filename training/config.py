@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from generators.base import stable_hash
 
@@ -88,6 +88,21 @@ class DataConfig(_Strict):
     external: list[ExternalDataset] = Field(default_factory=list)
     ensure_per_level: int = Field(0, ge=0, description="the flow first builds this many instances "
                                   "per task and level when the store lacks them (fresh clones)")
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, tasks: list[str]) -> list[str]:
+        from generators import registry
+
+        return registry.require_known(tasks)  # named before anything starts, not 200 lines later
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        bad = [lv for lv in levels if lv not in (1, 2, 3, 4, 5)]
+        if bad or not levels:
+            raise ValueError(f"levels must be within 1..5, got {bad[0] if bad else 'none'}")
+        return levels
 
 
 class RolloutConfig(_Strict):
@@ -251,15 +266,29 @@ class TrainConfig(_Strict):
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
     """A config from .json or .yaml/.yml (YAML through pyyaml, which ray and prefect bring)."""
     path = Path(path)
+    if path.suffix not in (".yaml", ".yml", ".json"):
+        raise ValueError(f"config must be .json, .yaml or .yml, got {path.name!r}")
     text = path.read_text()
     if path.suffix in (".yaml", ".yml"):
         import yaml
 
-        raw = yaml.safe_load(text) or {}
-    elif path.suffix == ".json":
-        raw = json.loads(text)
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ValueError(f"{path.name}{where}: not valid YAML "
+                             f"({getattr(error, 'problem', None) or str(error).splitlines()[0]})") from None
     else:
-        raise ValueError(f"config must be .json, .yaml or .yml, got {path.name!r}")
+        try:
+            raw = json.loads(text) if text.strip() else None
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path.name} line {error.lineno}, column {error.colno}: not valid JSON "
+                             f"({error.msg})") from None
+    if raw is None or raw == {}:
+        # all defaults would train every task for 100 steps: never what an empty file meant
+        raise ValueError(f"{path.name} is empty: name at least the policy and the data "
+                         "(examples/ahpo_tiny.yaml is a complete small config)")
     if not isinstance(raw, dict):
         raise ValueError(f"{path.name}: the config must be a mapping")
     for key, value in (overrides or {}).items():

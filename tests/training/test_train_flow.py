@@ -61,3 +61,38 @@ def test_helix_train_rejects_bad_configs(tmp_path, capsys):
     assert "algorithm" in capsys.readouterr().err
     assert main(["train", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert main(["train", "--config", str(bad), "--set", "nokey"]) == 2
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "bad.yaml is empty: name at least the policy and the data"),
+    ("# only a comment\n", "bad.yaml is empty"),
+    ("policy: {model: tiny\nsteps: 3\n", "bad.yaml line 2, column 6: not valid YAML"),
+    ("data: {tasks: [not_a_task]}\n", "unknown task 'not_a_task' (see `helix tasks`)"),
+    ("data: {levels: [1, 9]}\n", "levels must be within 1..5, got 9"),
+    ("steps: [1]\n", "steps"),
+])
+def test_bad_training_configs_are_one_line_before_anything_starts(tmp_path, capsys, text, message):
+    from flows.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    assert main(["train", "--config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_helix_data_root_is_honoured_by_train_as_by_every_command(tmp_path, monkeypatch):
+    import argparse
+
+    from flows.cli_train import train_config
+
+    config = tmp_path / "c.yaml"
+    config.write_text("data: {data_root: from-the-file}\nsteps: 1\n")
+    args = argparse.Namespace(config=str(config), set=None)
+    monkeypatch.delenv("HELIX_DATA_ROOT", raising=False)
+    assert train_config(args).data.data_root == "from-the-file"
+    monkeypatch.setenv("HELIX_DATA_ROOT", str(tmp_path / "env"))
+    assert train_config(args).data.data_root == str(tmp_path / "env")
+    args.set = [f"data.data_root={tmp_path / 'set'}"]
+    assert train_config(args).data.data_root == str(tmp_path / "set")
