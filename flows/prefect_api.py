@@ -123,6 +123,33 @@ def ensure_api() -> str | None:
         return _server.api_url
 
 
+def _quiet_interrupt(signum, frame) -> None:
+    """Ctrl-C during a flow: helix says "interrupted" once; the crash reports Prefect would log
+    for the flow and each running task say the same thing again, so its console goes quiet."""
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.root, *(x for x in logging.root.manager.loggerDict.values() if isinstance(x, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler):  # the API log handler keeps the record
+                handler.setLevel(logging.CRITICAL + 1)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts_quietly() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _quiet_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextmanager
 def prefect_api() -> Iterator[str | None]:
     """Run a flow against a Prefect API that cannot outlive this process (settings read at
@@ -131,13 +158,14 @@ def prefect_api() -> Iterator[str | None]:
 
     configured = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()  # env, profile, context
     if configured:
-        yield configured
+        with _interrupts_quietly():
+            yield configured
         return
     url = ensure_api()
 
     os.environ["PREFECT_API_URL"] = url  # Ray workers and other children read the environment
     try:
-        with temporary_settings({PREFECT_API_URL: url}):
+        with temporary_settings({PREFECT_API_URL: url}), _interrupts_quietly():
             yield url
     finally:
         os.environ.pop("PREFECT_API_URL", None)

@@ -36,7 +36,8 @@ def _start_build(scratch: Path) -> tuple[subprocess.Popen, list[int]]:
     helix = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "run", "--tasks", "sudoku", "--per-level", "400",
          "--workers", "1", "--data-root", str(scratch / "data")],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=open(scratch / "stderr", "w"),
+        start_new_session=True)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         tree = descendants(helix.pid)
@@ -102,7 +103,33 @@ def test_ctrl_c_ends_a_build_within_seconds_and_leaves_nothing(scratch):
             pass
     assert code == 130 and took < 15, (code, took)
     assert left == []
+    said = (scratch / "stderr").read_text()
+    assert said.rstrip().endswith("helix: interrupted") and "Crash detected" not in said, said[-1000:]
+    assert "Traceback" not in said
     # what it wrote is sound: committed, or journaled for the next run to commit; nothing damaged
     from storage.check import check_store
 
     assert check_store(scratch / "data", quarantine=False).ok
+
+
+def test_reward_pool_workers_end_with_a_killed_trainer():
+    """The probe: an OOM-killed `helix train` left its reward pool running."""
+    script = (
+        "import os, sys, time\n"
+        "from training.reward import RewardPool\n"
+        "pool = RewardPool(2, 10.0)\n"
+        "pool._executor()\n"
+        "print(' '.join(str(p) for p in pool._pool._processes), flush=True)\n"
+        "time.sleep(120)\n")
+    trainer = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    workers = [int(p) for p in trainer.stdout.readline().split()]
+    assert len(workers) == 2 and all(_alive(p) for p in workers)
+    trainer.kill()
+    trainer.wait()
+    left = _survivors(workers, within=10)
+    for pid in workers:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert left == []

@@ -59,8 +59,12 @@ class RewardPool:
 
     def _executor(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            # spawn: forking a process that holds torch threads (and Ray) is not safe
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"))
+            # spawn: forking a process that holds torch threads (and Ray) is not safe; each worker
+            # ends with the trainer, even one killed outright (out of memory)
+            from storage.processes import die_with_parent
+
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
+                                                initializer=die_with_parent, initargs=(os.getpid(),))
             for fut in [self._pool.submit(_warm) for _ in range(self.workers)]:
                 fut.result()
         return self._pool
