@@ -71,9 +71,8 @@ def cmd_run(args) -> int:
     root = _check_root(config)
     from flows.build import BuildIncomplete, FailedIndex
     from flows.dataset import build_dataset
-    from flows.report import summary, write_png
+    from flows.report import summary
     from storage.catalog import format_table
-    from storage.shards import read_manifest
 
     started = time.perf_counter()
     try:
@@ -86,11 +85,7 @@ def cmd_run(args) -> int:
     print()
     print(format_table(columns, rows))
     manifest_path = root / "_manifests" / f"{result['run_id']}.json"
-    png = None
-    if manifest_path.exists():  # absent when this configuration was never built with new rows
-        manifest = read_manifest(root, result["run_id"])
-        if manifest.get("summary"):  # a repaired manifest has no timings to draw
-            png = write_png(manifest["summary"], root / "reports" / f"build-{result['run_id']}.png")
+    png = result.get("report")  # the flow draws it (served runs too)
     if result["planned"]:
         print(f"\nrun {result['run_id']}: {result['instances']} instances, {result['accepted']} skeleton "
               f"traces accepted by the verifiers, {result['verifier_errors']} verifier errors, "

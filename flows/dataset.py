@@ -10,17 +10,20 @@ import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from pydantic import Field
 
 from flows.build import (BuildConfig, BuildIncomplete, Chunk, ChunkResult, build_chunk, plan_chunks,
                          present_rows, redraw_repeats, summarize, taken_ids)
 from flows.progress import Progress
 from generators import registry as generators
-from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
+from serg.elaborate import Endpoint
 from storage import ledger
+from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
 from storage.processes import reap_ray_session
 from storage.shards import ensure_writable, repair_manifest, resolve_root, write_manifest
 
@@ -52,11 +55,13 @@ def _remote_build():
 
 
 # NO_CACHE: a rebuild must really run (and the progress bar cannot be hashed)
-@task(name="build-batch", task_run_name="build-batch-{batch_no}", cache_policy=NO_CACHE,
+@task(name="build-batch", task_run_name="build-{label}", cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=10)  # chunks are idempotent: a retry rewrites the same shards
 def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: str, root: str,
-              progress: Progress | None = None, taken=None) -> list[ChunkResult]:
+              progress: Progress | None = None, taken=None, label: str = "") -> list[ChunkResult]:
     import ray
+
+    logger = get_run_logger()
 
     remote = _remote_build()
     # chunks only journal their shards; the batch is committed as one snapshot when it is done
@@ -71,14 +76,56 @@ def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: s
             if progress:
                 progress.advance(len(chunk.indices))
     ledger.commit(Path(root), f"build {run_id} batch {batch_no}")
+    logger.info("batch %d (%s): %d instances stored, %d skeleton traces accepted, %d failed",
+                batch_no, label, sum(r.instances for r in results), sum(r.traces_accepted for r in results),
+                sum(len(r.failed) for r in results))
     return results
 
 
-@flow(name="build-dataset", log_prints=True)
-def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
+def batch_label(chunks: list[Chunk]) -> str:
+    """What a batch builds, for its task run's name: tasks, levels and instance count."""
+    tasks = list(dict.fromkeys(c.task for c in chunks))
+    levels = sorted({c.level for c in chunks})
+    shown = ", ".join(tasks[:3]) + (f" +{len(tasks) - 3}" if len(tasks) > 3 else "")
+    span = f"L{levels[0]}" if len(levels) == 1 else f"L{levels[0]}-{levels[-1]}"
+    return f"{shown} {span} ({sum(len(c.indices) for c in chunks)} instances)"
+
+
+# the Prefect form: one field per setting, the 42 task names as a choice, levels bounded; Prefect
+# checks a run's parameters against this schema when the run is created, not when it starts
+TaskName = Literal[tuple(generators.names())]  # type: ignore[valid-type]
+Level = Annotated[int, Field(ge=1, le=5)]
+_DEFAULT = BuildConfig()
+
+
+@flow(name="build-dataset", log_prints=True, validate_parameters=True)
+def build_dataset_flow(
+    tasks: list[TaskName] = [],  # noqa: B006 (Prefect reads the default from the signature)
+    levels: list[Level] = [1, 2, 3, 4, 5],  # noqa: B006
+    per_level: Annotated[int, Field(ge=1, le=1_000_000)] = _DEFAULT.per_level,
+    split: Literal["train", "val"] = "train",
+    seed: Annotated[int, Field(ge=0, le=2**62)] = 0,
+    data_root: str = _DEFAULT.data_root,
+    ray_address: str | None = None,
+    workers: Annotated[int, Field(ge=1, le=4096)] = _DEFAULT.workers,
+    chunk_size: Annotated[int, Field(ge=1, le=100_000)] = _DEFAULT.chunk_size,
+    elaborate: Endpoint | None = None,
+) -> dict:
     """Bring the store up to the configured size: plan what is missing (new indices, tasks whose
     generator version changed), build only that over Ray, compact small shards, refresh the
-    statistics. A rerun with nothing new does no work. Optionally elaborate traces (SERG)."""
+    statistics. A rerun with nothing new does no work. Optionally elaborate traces (SERG).
+    Empty `tasks` means every task."""
+    return _build(BuildConfig(tasks=list(tasks), levels=list(levels), per_level=per_level, split=split,
+                              seed=seed, data_root=data_root, ray_address=ray_address, workers=workers,
+                              chunk_size=chunk_size, elaborate=elaborate))
+
+
+def build_dataset(config: BuildConfig = _DEFAULT) -> dict:
+    """The build-dataset flow for a whole config (the CLI and Python callers)."""
+    return build_dataset_flow(**{k: getattr(config, k) for k in BuildConfig.model_fields})
+
+
+def _build(config: BuildConfig) -> dict:
     logger = get_run_logger()
     root = resolve_root(config.data_root)
     ensure_writable(root)
@@ -102,8 +149,8 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
                 taken = taken_ids(config, root, chunks)  # other splits and stored puzzles: redrawn
                 taken_ref = ray.put(taken)
                 batches = [chunks[i:i + BATCH_CHUNKS] for i in range(0, len(chunks), BATCH_CHUNKS)]
-                futures = [run_batch.submit(n, b, config, run_id, str(root), progress, taken_ref)
-                           for n, b in enumerate(batches)]
+                futures = [run_batch.submit(n, b, config, run_id, str(root), progress, taken_ref,
+                                            batch_label(b)) for n, b in enumerate(batches)]
                 results = [r for f in futures for r in f.result()]
                 remote = _remote_build()
                 results = redraw_repeats(results, chunks, taken, lambda chunk, avoid: ray.get(
@@ -146,6 +193,20 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
     instances = sum(r.instances for r in results)
     accepted = sum(r.traces_accepted for r in results)
     errors = sum(r.verdicts.get("verifier_error", 0) for r in results)
+    report = None
+    if summary:  # the PNG report, for served runs too, linked from the run's artifacts
+        from flows.report import write_png
+
+        report = write_png(summary, root / "reports" / f"build-{run_id}.png")
+        create_link_artifact(key="build-dataset-report", link=report.as_uri(),
+                             link_text=f"report {report.name} (instances, effort, ms per task and level)",
+                             description=f"PNG report of build-dataset run {run_id}: {report}")
+    logger.info("run %s: %d instances stored (%d redrawn, %d not stored: level out of puzzles), "
+                "%d skeleton traces accepted, %d verifier errors, %d failed; %.1f s", run_id, instances,
+                redrawn, len(exhausted), accepted, errors, len(failed), wall)
+    for s in summary:
+        logger.info("  %-34s L%d  %5d instances  %5d accepted  effort %8.1f", s["task"], s["level"],
+                    s["instances"], s["accepted"], s["mean_effort"])
     if summary:
         create_table_artifact(key="build-dataset-summary", table=[
             {"task": s["task"], "level": s["level"], "instances": s["instances"],
@@ -159,12 +220,12 @@ def build_dataset(config: BuildConfig = BuildConfig()) -> dict:
         f"stored (level out of distinct puzzles), {len(shards)} shards, "
         f"{wall:.1f} s wall.\n\nCompaction: {compaction}.\n\nStore: "
         f"{stats['tables']['instances']['rows']} instances in {stats['tables']['instances']['shards']} "
-        f"shards under `{root}`.\n"))
+        f"shards under `{root}`.\n" + (f"\nReport: `{report}`\n" if report else "")))
     result = {"run_id": run_id, "root": str(root), "planned": total, "instances": instances,
               "accepted": accepted, "verifier_errors": errors, "shards": len(shards),
               "wall_seconds": wall, "manifest": str(manifest) if manifest else None,
               "compaction": compaction, "failed": len(failed), "redrawn": redrawn,
-              "exhausted": [f.model_dump() for f in exhausted]}
+              "exhausted": [f.model_dump() for f in exhausted], "report": str(report) if report else None}
     if config.elaborate is not None:
         from flows.elaborate import serg
         from serg.pipeline import SergConfig

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 # flow module -> (flow function, deployment name); modules that are not there yet are skipped
 FLOWS = {
-    "flows.dataset": ("build_dataset", "nightly"),
+    "flows.dataset": ("build_dataset_flow", "nightly"),
     "flows.elaborate": ("serg", "on-demand"),
     "flows.benchmark": ("build_benchmark", "on-demand"),
     "flows.evaluate": ("evaluate", "on-demand"),
@@ -44,9 +44,14 @@ def deployments(config: ServeConfig) -> list:
         if module_name == "flows.dataset":
             nightly = BuildConfig(tasks=config.tasks, per_level=config.per_level, data_root=root,
                                   workers=config.workers, ray_address=config.ray_address)
-            kwargs["parameters"] = {"config": nightly.model_dump(mode="json")}
+            kwargs["parameters"] = nightly.model_dump(mode="json")
+            kwargs["enforce_parameter_schema"] = True  # a bad run is refused when it is created
+            when = (f"scheduled at `{config.cron}` in {config.timezone} (the UI shows the next run in "
+                    "your browser's time zone)") if config.schedule else "not scheduled"
             kwargs["description"] = ("Nightly incremental rebuild: builds only missing rows and tasks "
-                                     "whose generator version changed, then compacts shards.")
+                                     f"whose generator version changed, then compacts shards; {when}. "
+                                     "Each parameter is a field of the form; an empty task list means "
+                                     "every task.")
             if config.schedule:
                 kwargs["schedules"] = [Cron(config.cron, timezone=config.timezone)]
         out.append(flow.to_deployment(**kwargs))

@@ -93,7 +93,16 @@ def test_serve_registers_schedules_and_runs_deployments(server, tmp_path):
         (schedule,) = nightly["schedules"]
         assert schedule["schedule"]["cron"] == "30 3 * * *"
         assert schedule["schedule"]["timezone"] == "Europe/Berlin"
-        assert nightly["parameter_openapi_schema"]["properties"]["config"]  # a typed form in the UI
+        form = nightly["parameter_openapi_schema"]  # a field per setting, typed, in the UI
+        assert {"tasks", "levels", "per_level", "data_root", "workers"} <= set(form["properties"])
+        assert nightly["parameters"]["per_level"] == 2 and nightly["parameters"]["data_root"] == str(root)
+        assert "Europe/Berlin" in nightly["description"]
+        refused = httpx.post(f"{api}/deployments/{nightly['id']}/create_flow_run",
+                             json={"parameters": {"levels": [9]}}, timeout=30)
+        assert 400 <= refused.status_code < 500, refused.text[:500]  # refused when created
+        refused = httpx.post(f"{api}/deployments/{nightly['id']}/create_flow_run",
+                             json={"parameters": {"tasks": ["not_a_task"]}}, timeout=30)
+        assert 400 <= refused.status_code < 500, refused.text[:500]
 
         def run_once() -> tuple[str, float]:
             for _ in range(5):  # a loaded SQLite-backed server may answer 5xx (database busy)
@@ -106,14 +115,21 @@ def test_serve_registers_schedules_and_runs_deployments(server, tmp_path):
             wait_for(lambda: flow_run_state(api, run["id"]) in ("COMPLETED", "FAILED", "CRASHED"), 300,
                      "the flow run")
             info = httpx.get(f"{api}/flow_runs/{run['id']}", timeout=10).json()
-            return info["state"]["type"], info["total_run_time"]
+            return info["state"]["type"], info["total_run_time"], run["id"]
 
-        state, seconds = run_once()
+        state, seconds, run_id = run_once()
         assert state == "COMPLETED"
+        artifacts = httpx.post(f"{api}/artifacts/filter", timeout=10, json={
+            "artifacts": {"flow_run_id": {"any_": [run_id]}}}).json()
+        report = next(a for a in artifacts if a["key"] == "build-dataset-report")
+        assert "file://" in report["data"] and (root / "reports").is_dir()  # served runs draw it too
+        names = [t["name"] for t in httpx.post(f"{api}/task_runs/filter", timeout=10, json={
+            "flow_runs": {"id": {"any_": [run_id]}}}).json()]
+        assert names and all(n.startswith("build-") and "instances)" in n for n in names), names
         _, rows = query(root, "select task, count(*) from instances group by task order by task")
         assert rows == [("maze", 10), ("trapping_rain_water", 10)]
         files = sorted(p.name for p in root.rglob("*.parquet"))
-        state, empty_seconds = run_once()  # nothing new: the plan is empty, nothing is written
+        state, empty_seconds, _ = run_once()  # nothing new: the plan is empty, nothing is written
         assert state == "COMPLETED"
         assert sorted(p.name for p in root.rglob("*.parquet")) == files
         OUT.mkdir(parents=True, exist_ok=True)
