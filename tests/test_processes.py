@@ -61,6 +61,14 @@ def _survivors(tree: list[int], within: float) -> list[str]:
     return [cmdline(p)[:80] or str(p) for p in tree if _alive(p)]
 
 
+def _kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 @pytest.fixture
 def scratch():
     path = Path(tempfile.mkdtemp(prefix="hxp", dir="/tmp"))  # short: Ray's socket paths
@@ -76,11 +84,7 @@ def test_nothing_outlives_a_sigkilled_helix(scratch):
     os.kill(helix.pid, signal.SIGKILL)  # the main process only: its children are on their own
     helix.wait()
     left = _survivors(tree, within=10)
-    for pid in tree:  # never leave the machine dirty, whatever the verdict
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    _kill_all(tree)  # never leave the machine dirty, whatever the verdict
     assert left == []
 
 
@@ -96,11 +100,7 @@ def test_ctrl_c_ends_a_build_within_seconds_and_leaves_nothing(scratch):
             helix.kill()
     took = time.monotonic() - started
     left = _survivors(tree, within=10)
-    for pid in tree:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    _kill_all(tree)
     assert code == 130 and took < 15, (code, took)
     assert left == []
     said = (scratch / "stderr").read_text()
@@ -127,9 +127,5 @@ def test_reward_pool_workers_end_with_a_killed_trainer():
     trainer.kill()
     trainer.wait()
     left = _survivors(workers, within=10)
-    for pid in workers:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    _kill_all(workers)
     assert left == []
