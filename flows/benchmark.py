@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from flows.build import instance_rows
+from flows.build import Level, TaskName, instance_rows
 from flows.dataset import start_ray
 from flows.progress import Progress
 from generators import registry as generators
@@ -237,9 +238,35 @@ def summary_table(members: list[Member]) -> list[dict]:
     return rows
 
 
-@flow(name="build-benchmark", log_prints=True)
-def build_benchmark(config: BenchmarkConfig = BenchmarkConfig()) -> dict:
-    """Generate a benchmark disjoint from the training splits, with a manifest of counts."""
+_DEFAULT = BenchmarkConfig()
+
+
+@flow(name="build-benchmark", log_prints=True, validate_parameters=True)
+def build_benchmark_flow(
+    name: str | None = None,
+    tasks: list[TaskName] = [],  # noqa: B006 (Prefect reads the default from the signature)
+    levels: list[Level] = [1, 2, 3, 4, 5],  # noqa: B006
+    per_level: Annotated[int, Field(ge=1, le=100_000)] = _DEFAULT.per_level,
+    seed: Annotated[int, Field(ge=0, le=2**62)] = 0,
+    exclude_splits: list[Literal["train", "val"]] = ["train", "val"],  # noqa: B006
+    data_root: str = _DEFAULT.data_root,
+    ray_address: str | None = None,
+    workers: Annotated[int, Field(ge=1, le=4096)] = _DEFAULT.workers,
+    chunk_size: Annotated[int, Field(ge=1, le=100_000)] = _DEFAULT.chunk_size,
+) -> dict:
+    """Generate a benchmark disjoint from the training splits, with a manifest of counts.
+    Empty `tasks` means every task; the name defaults to helix-seed<seed>."""
+    return _build(BenchmarkConfig(name=name, tasks=list(tasks), levels=list(levels), per_level=per_level,
+                                  seed=seed, exclude_splits=list(exclude_splits), data_root=data_root,
+                                  ray_address=ray_address, workers=workers, chunk_size=chunk_size))
+
+
+def build_benchmark(config: BenchmarkConfig = _DEFAULT) -> dict:
+    """The build-benchmark flow for a whole config (the CLI and Python callers)."""
+    return build_benchmark_flow(**{k: getattr(config, k) for k in BenchmarkConfig.model_fields})
+
+
+def _build(config: BenchmarkConfig) -> dict:
     import ray
 
     logger = get_run_logger()

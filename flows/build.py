@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Annotated, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -24,6 +24,11 @@ from verifiers import registry as verifiers
 
 SKELETON_MODEL = "rule-based"
 SKELETON_PROMPT_VERSION = "skeleton-v1"
+
+
+# parameter types of the flows' Prefect forms: a choice of the registered tasks, a bounded level
+TaskName = Literal[tuple(generators.names())]  # type: ignore[valid-type]
+Level = Annotated[int, Field(ge=1, le=5)]
 
 
 class BuildConfig(BaseModel):

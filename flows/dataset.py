@@ -17,8 +17,8 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from flows.build import (BuildConfig, BuildIncomplete, Chunk, ChunkResult, build_chunk, plan_chunks,
-                         present_rows, redraw_repeats, summarize, taken_ids)
+from flows.build import (BuildConfig, BuildIncomplete, Chunk, ChunkResult, Level, TaskName, build_chunk,
+                         plan_chunks, present_rows, redraw_repeats, summarize, taken_ids)
 from flows.progress import Progress
 from generators import registry as generators
 from serg.elaborate import Endpoint
@@ -93,8 +93,6 @@ def batch_label(chunks: list[Chunk]) -> str:
 
 # the Prefect form: one field per setting, the 42 task names as a choice, levels bounded; Prefect
 # checks a run's parameters against this schema when the run is created, not when it starts
-TaskName = Literal[tuple(generators.names())]  # type: ignore[valid-type]
-Level = Annotated[int, Field(ge=1, le=5)]
 _DEFAULT = BuildConfig()
 
 

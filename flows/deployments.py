@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 # flow module -> (flow function, deployment name); modules that are not there yet are skipped
 FLOWS = {
     "flows.dataset": ("build_dataset_flow", "nightly"),
-    "flows.elaborate": ("serg", "on-demand"),
-    "flows.benchmark": ("build_benchmark", "on-demand"),
-    "flows.evaluate": ("evaluate", "on-demand"),
+    "flows.elaborate": ("serg_flow", "on-demand"),
+    "flows.benchmark": ("build_benchmark_flow", "on-demand"),
+    "flows.evaluate": ("evaluate_flow", "on-demand"),
     "flows.train": ("train", "on-demand"),
 }
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from pydantic import Field
 
+from flows.build import Level, TaskName
 from flows.dataset import start_ray
 from flows.fanout import run_bounded
-from serg.elaborate import share_in_flight
 from flows.progress import Progress
+from serg.elaborate import Endpoint, Sampling, share_in_flight
 from serg.pipeline import (SergChunk, SergChunkResult, SergConfig, length_plot, plan, run_chunk,
                            run_id, summarize)
 from storage.shards import ensure_writable, resolve_root, write_manifest
@@ -31,9 +34,37 @@ def run_chunks(chunks: list[SergChunk], config: SergConfig, run: str, root: str,
                        progress=progress, count=lambda c: len(c.ids))
 
 
-@flow(name="serg", log_prints=True)
+@flow(name="serg", log_prints=True, validate_parameters=True)
+def serg_flow(
+    endpoint: Endpoint,
+    sampling: Sampling = Sampling(),  # noqa: B008 (a frozen default the form shows)
+    mode: Literal["elaborate", "direct"] = "elaborate",
+    prompt_version: str | None = None,
+    samples: Annotated[int, Field(ge=1, le=64)] = 1,
+    tasks: list[TaskName] = [],  # noqa: B006 (Prefect reads the default from the signature)
+    levels: list[Level] = [1, 2, 3, 4, 5],  # noqa: B006
+    split: Literal["train", "val", "benchmark"] = "train",
+    limit: Annotated[int, Field(ge=1)] | None = None,
+    data_root: str = "data",
+    ray_address: str | None = None,
+    workers: Annotated[int, Field(ge=1, le=4096)] = 2,
+    chunk_size: Annotated[int, Field(ge=1, le=100_000)] = 32,
+) -> dict:
+    """Step-elicited response generation: LLM-polished traces, kept only when the verifier accepts.
+    `mode` direct = no skeleton (the baseline); `samples`: pass@k, up to k samples until one is
+    accepted; empty `tasks` = every task in the store."""
+    return _serg(SergConfig(endpoint=endpoint, sampling=sampling, mode=mode, prompt_version=prompt_version,
+                            samples=samples, tasks=list(tasks), levels=list(levels), split=split,
+                            limit=limit, data_root=data_root, ray_address=ray_address, workers=workers,
+                            chunk_size=chunk_size))
+
+
 def serg(config: SergConfig) -> dict:
-    """Step-elicited response generation: LLM-polished traces, kept only when the verifier accepts."""
+    """The serg flow for a whole config (the CLI, the build flow and Python callers)."""
+    return serg_flow(**{k: getattr(config, k) for k in SergConfig.model_fields})
+
+
+def _serg(config: SergConfig) -> dict:
     logger = get_run_logger()
     root = resolve_root(config.data_root)
     ensure_writable(root)

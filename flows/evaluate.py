@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flows.eval_report import (Mode, eval_id, markdown, pair_keys, plots, report,
                                write_eval_rows)
+from flows.build import Level, TaskName
 from flows.fanout import run_bounded
 from flows.progress import Progress
 from generators import registry as generators
@@ -265,9 +266,37 @@ def run_chunks(chunks: list[EvalChunk], config: EvalConfig, benchmark: str, run:
                        progress=progress, count=lambda c: len(c.items))
 
 
-@flow(name="evaluate", log_prints=True)
+@flow(name="evaluate", log_prints=True, validate_parameters=True)
+def evaluate_flow(
+    endpoint: Endpoint,
+    benchmark: str | None = None,
+    modes: list[Mode] = ["image", "text"],  # noqa: B006 (Prefect reads the default from the signature)
+    preset: Preset = "standard",
+    sampling: Sampling | None = None,
+    tasks: list[TaskName] = [],  # noqa: B006
+    levels: list[Level] = [1, 2, 3, 4, 5],  # noqa: B006
+    limit: Annotated[int, Field(ge=1)] | None = None,
+    data_root: str = "data",
+    executor: Literal["ray", "local"] = "ray",
+    ray_address: str | None = None,
+    workers: Annotated[int, Field(ge=1, le=4096)] = 2,
+    chunk_size: Annotated[int, Field(ge=1, le=100_000)] = 64,
+) -> dict:
+    """Answer a benchmark with a model, judge every answer, store it, and report the scores.
+    `benchmark`: none = the only one stored; `preset`: thinking = 32,768 tokens at T=0.6,
+    standard = 8,192 at T=0 (`sampling` overrides it); empty `tasks` = every task."""
+    return _evaluate(EvalConfig(endpoint=endpoint, benchmark=benchmark, modes=list(modes), preset=preset,
+                                sampling=sampling, tasks=list(tasks), levels=list(levels), limit=limit,
+                                data_root=data_root, executor=executor, ray_address=ray_address,
+                                workers=workers, chunk_size=chunk_size))
+
+
 def evaluate(config: EvalConfig) -> dict:
-    """Answer a benchmark with a model, judge every answer, store it, and report the scores."""
+    """The evaluate flow for a whole config (the CLI and Python callers)."""
+    return evaluate_flow(**{k: getattr(config, k) for k in EvalConfig.model_fields})
+
+
+def _evaluate(config: EvalConfig) -> dict:
     logger = get_run_logger()
     root = resolve_root(config.data_root)
     ensure_writable(root)

@@ -97,6 +97,10 @@ def test_serve_registers_schedules_and_runs_deployments(server, tmp_path):
         assert {"tasks", "levels", "per_level", "data_root", "workers"} <= set(form["properties"])
         assert nightly["parameters"]["per_level"] == 2 and nightly["parameters"]["data_root"] == str(root)
         assert "Europe/Berlin" in nightly["description"]
+        for name in ("evaluate/on-demand", "serg/on-demand", "build-benchmark/on-demand"):
+            if name in by_name:  # flat forms there too (the endpoint is one typed block)
+                fields = by_name[name]["parameter_openapi_schema"]["properties"]
+                assert {"tasks", "levels", "data_root"} <= set(fields), (name, fields.keys())
         refused = httpx.post(f"{api}/deployments/{nightly['id']}/create_flow_run",
                              json={"parameters": {"levels": [9]}}, timeout=30)
         assert 400 <= refused.status_code < 500, refused.text[:500]  # refused when created
