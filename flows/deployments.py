@@ -40,12 +40,12 @@ def deployments(config: ServeConfig) -> list:
         if importlib.util.find_spec(module_name) is None:
             continue
         flow = getattr(importlib.import_module(module_name), function)
-        kwargs: dict = {"name": name, "tags": ["helix"]}
+        # parameters are checked against the flow's schema when a run is created, not when it starts
+        kwargs: dict = {"name": name, "tags": ["helix"], "enforce_parameter_schema": True}
         if module_name == "flows.dataset":
             nightly = BuildConfig(tasks=config.tasks, per_level=config.per_level, data_root=root,
                                   workers=config.workers, ray_address=config.ray_address)
             kwargs["parameters"] = nightly.model_dump(mode="json")
-            kwargs["enforce_parameter_schema"] = True  # a bad run is refused when it is created
             when = (f"scheduled at `{config.cron}` in {config.timezone} (the UI shows the next run in "
                     "your browser's time zone)") if config.schedule else "not scheduled"
             kwargs["description"] = ("Nightly incremental rebuild: builds only missing rows and tasks "
