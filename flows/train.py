@@ -36,9 +36,15 @@ def job_runtime_env(cfg: TrainConfig) -> dict[str, Any]:
 
 @task(name="train-job", cache_policy=NO_CACHE)
 def run_train_job(cfg: TrainConfig) -> dict[str, Any]:
+    from training.ray_job import run_folder
+
     logger = get_run_logger()
+    with run_folder(cfg.run_dir()):
+        return _train_job(cfg, logger)
+
+
+def _train_job(cfg: TrainConfig, logger) -> dict[str, Any]:
     run_dir = cfg.run_dir()
-    run_dir.mkdir(parents=True, exist_ok=True)
     config_path = run_dir / "config.json"
     config_path.write_text(cfg.model_dump_json(indent=2))
     if cfg.submit == "inprocess":

@@ -354,10 +354,18 @@ def refresh_stats(root: Path) -> dict:
             files = table_files(root, table)
             if not {"task", "level"} <= set(model.model_fields):
                 continue
-            rows = con.execute(f"SELECT task, level, count(*) FROM {table} GROUP BY ALL ORDER BY ALL").fetchall()
+            # rows as readers see them (one per id), per split where the table has splits
+            split = "split" if "split" in model.model_fields else "NULL"
+            rows = con.execute(f"SELECT {split}, task, level, count(*) FROM {table} "
+                               "GROUP BY ALL ORDER BY ALL").fetchall()
+            by_split: dict = {}
+            for sp, _, _, n in rows:
+                if sp is not None:
+                    by_split[sp] = by_split.get(sp, 0) + n
             stats["tables"][table] = {"shards": len(files), "bytes": sum(f.stat().st_size for f in files),
-                                      "rows": sum(r[2] for r in rows),
-                                      "by_task_level": [{"task": t, "level": lv, "rows": n} for t, lv, n in rows]}
+                                      "rows": sum(r[3] for r in rows), "by_split": by_split,
+                                      "by_task_level": [{"split": sp, "task": t, "level": lv, "rows": n}
+                                                        for sp, t, lv, n in rows]}
     finally:
         con.close()
     write_json_atomic(root / STATS_FILE, stats)

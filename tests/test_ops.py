@@ -211,6 +211,9 @@ def test_splits_never_share_a_puzzle_whichever_is_built_first(tmp_path, first):
     con.close()
     assert shared == [(0,)] and per_split[first] == 20 and 0 < per_split[second] <= 20
     assert check_store(tmp_path, quarantine=False).ok
+    from storage.maintenance import refresh_stats
+
+    assert refresh_stats(tmp_path)["tables"]["instances"]["by_split"] == per_split
 
 
 def test_train_build_redraws_benchmark_puzzles_and_check_reports_a_leak(tmp_path, capsys):

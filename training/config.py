@@ -185,7 +185,9 @@ class TrainConfig(_Strict):
     name: str = "ahpo"
     seed: int = 0
     steps: int = Field(100, ge=1)
-    prompts_per_step: int = Field(128, ge=1, description="global batch, in prompts")
+    prompts_per_step: int | None = Field(
+        None, ge=1, description="global batch, in prompts; none = sized to the machine: 128 with "
+        "use_gpu (the paper's), 8 on CPU")
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     data: DataConfig = Field(default_factory=DataConfig)
     rollout: RolloutConfig = Field(default_factory=RolloutConfig)
@@ -208,6 +210,8 @@ class TrainConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "TrainConfig":
+        if self.prompts_per_step is None:  # a CPU run of the paper's batch would take the machine down
+            self.prompts_per_step = 128 if self.use_gpu else 8
         if self.algo.algorithm == "luffy" and self.rollout.n_on < 2:
             raise ValueError("luffy replaces one of n_on rollouts by the trace: n_on must be >= 2")
         if self.data.variant == "image" and self.policy.path is None and not self.policy.tiny.vision:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from generators.base import stable_hash
 from training.config import TrainConfig
@@ -175,6 +177,28 @@ def create_rollout_actor(cfg: TrainConfig):
         return create_hf_actor(cfg.policy.model_dump(), num_gpus=1.0 if cfg.use_gpu else 0.0, dtype=dtype,
                                max_batch_tokens=cfg.rollout.max_batch_tokens)
     return None
+
+
+def _worth_keeping(run_dir: Path) -> bool:
+    """A run folder holds something to resume or read: a checkpoint, or a finished run's result."""
+    return (run_dir / RESULT_FILE).exists() or any((run_dir / "checkpoints").glob("step-*"))
+
+
+@contextmanager
+def run_folder(run_dir: Path) -> Iterator[Path]:
+    """The run's folder for the length of the run. A run that dies before its first checkpoint
+    leaves nothing worth keeping: its folder goes on the way out (an exception, Ctrl-C) or, when
+    it was killed outright, when the same run starts again; a folder with a checkpoint or a
+    result always stays (resume reads it)."""
+    if run_dir.exists() and not _worth_keeping(run_dir):
+        shutil.rmtree(run_dir)  # debris of a killed run: half a steps.jsonl, a config, Ray's logs
+    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        yield run_dir
+    except BaseException:
+        if not _worth_keeping(run_dir):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
 
 
 def run_job(cfg: TrainConfig) -> dict[str, Any]:

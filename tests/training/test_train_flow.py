@@ -96,3 +96,32 @@ def test_helix_data_root_is_honoured_by_train_as_by_every_command(tmp_path, monk
     assert train_config(args).data.data_root == str(tmp_path / "env")
     args.set = [f"data.data_root={tmp_path / 'set'}"]
     assert train_config(args).data.data_root == str(tmp_path / "set")
+
+
+def test_the_default_batch_is_sized_to_the_machine():
+    assert TrainConfig().prompts_per_step == 8  # CPU: 128 prompts x 5 rollouts would take it down
+    assert TrainConfig(use_gpu=True).prompts_per_step == 128  # the paper's batch
+    assert TrainConfig(prompts_per_step=3).prompts_per_step == 3
+    assert TrainConfig().config_hash() == TrainConfig(prompts_per_step=8).config_hash()
+
+
+def test_a_run_that_dies_before_its_first_checkpoint_leaves_no_folder(tmp_path):
+    from training.ray_job import run_folder
+
+    run = tmp_path / "runs" / "demo-abc"
+    with pytest.raises(MemoryError):
+        with run_folder(run):
+            (run / "steps.jsonl").write_text('{"step": 1}\n')
+            raise MemoryError("the trainer ran out of memory")
+    assert not run.exists()
+    # killed outright (nothing ran the exit): the next start of the same run clears the debris
+    run.mkdir(parents=True)
+    (run / "steps.jsonl").write_text('{"step": 1}\n')
+    with run_folder(run):
+        assert list(run.iterdir()) == []
+        (run / "checkpoints" / "step-000002").mkdir(parents=True)
+        (run / "steps.jsonl").write_text('{"step": 2}\n')
+    with pytest.raises(KeyboardInterrupt):  # a run with a checkpoint stays: resume reads it
+        with run_folder(run):
+            raise KeyboardInterrupt
+    assert (run / "checkpoints" / "step-000002").is_dir() and (run / "steps.jsonl").exists()
