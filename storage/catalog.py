@@ -60,6 +60,7 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None,
     """An in-memory DuckDB with a view per table over the shards under `root` (or, with
     `release`, over that release's frozen shards). `dedupe=False` shows every stored row (the
     build planner needs each index that drew an already-stored puzzle)."""
+    root = Path(root)
     if release is not None:
         from storage.maintenance import release_root
 
@@ -150,6 +151,7 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None,
     out, with a warning naming each (`helix check` quarantines them)."""
     import pyarrow.dataset as ds
 
+    root = Path(root)
     if release is not None:
         from storage.maintenance import release_root
 

@@ -239,8 +239,11 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
     for table in tables:
         if table not in TABLES:
             raise ValueError(f"unknown table {table!r} (tables: {', '.join(TABLES)})")
+    held_snapshot = None
     try:
-        snapshot = ledger.current(root)
+        # held for the scan: compaction cannot retire a listed shard under us (no false "missing")
+        held_snapshot = ledger.lease(root)
+        snapshot = held_snapshot.snapshot
     except ledger.LedgerError as error:
         report.problems.append(Problem(path=ledger.CURRENT, table="-", kind="ledger", detail=str(error)))
         snapshot = None
@@ -292,6 +295,19 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
             if problems:
                 report.problems.extend(problems)
                 bad[relative] = (seen["sha256"], problems)
+    if snapshot is not None:
+        # a writer may have committed while we scanned: its new shards are not extra
+        try:
+            latest = ledger.current(root)
+        except ledger.LedgerError:
+            latest = None
+        newer = set(latest.by_path()) - set(listed) if latest else set()
+        for relative in sorted(newer & set(bad)):
+            if all(p.kind == "extra" for p in bad[relative][1]):
+                del bad[relative]
+        report.problems = [p for p in report.problems if not (p.kind == "extra" and p.path in newer)]
+    if held_snapshot is not None:
+        held_snapshot.release()
     tmp = root / TMP_DIR
     report.stale_tmp = sum(1 for _ in tmp.glob("*.tmp")) if tmp.is_dir() else 0
     if "instances" in tables:

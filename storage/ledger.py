@@ -87,7 +87,7 @@ def _snapshot_path(root: Path, seq: int) -> Path:
 
 def _pointer(root: Path) -> tuple[int, str] | None:
     """(seq, sha256) from CURRENT; None when the store has no ledger yet."""
-    path = root / CURRENT
+    path = Path(root) / CURRENT
     try:
         text = path.read_text()
     except FileNotFoundError:
@@ -115,6 +115,7 @@ def _parse(path: Path, data: bytes, digest: str | None) -> Snapshot:
 
 def current(root: Path) -> Snapshot | None:
     """The committed snapshot (no lease: for writers under the lock and for reports)."""
+    root = Path(root)
     pointer = _pointer(root)
     if pointer is None:
         return None
@@ -153,6 +154,7 @@ class Lease:
 def lease(root: Path, attempts: int = 50) -> Lease:
     """The current snapshot, held. A commit may retire it between reading CURRENT and locking
     the file: then the file is gone or unlinked, and we read CURRENT again."""
+    root = Path(root)
     for _ in range(attempts):
         pointer = _pointer(root)
         if pointer is None:
@@ -210,20 +212,24 @@ class Intent:
 def intend(root: Path, entry: Entry) -> Intent:
     """Record a shard before it is renamed into place (durable: fsync). A writer killed after
     this and before the rename leaves an intent without a file, which a commit drops."""
+    root = Path(root)
     if not (root / CURRENT).exists():
         # the first snapshot (adopting a pre-ledger store's shards) comes before any intent is
         # folded: `fold=False`, so a bulk writer's earlier shards stay uncommitted
         commit(root, "start", fold=False)
     folder = root / JOURNAL_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}.json"
-    handle = open(path, "xb")
+    name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
+    tmp, path = folder / f".{name}.tmp", folder / f"{name}.json"
+    handle = open(tmp, "xb")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # "in progress"; the OS drops it if we die
         handle.write(entry.model_dump_json().encode())
         handle.flush()
         os.fsync(handle.fileno())
+        os.replace(tmp, path)  # commits see an intent only complete and locked (the lock moves with it)
     except BaseException:
+        tmp.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
         handle.close()
         raise
@@ -384,6 +390,9 @@ def commit(root: Path, operation: str, *, remove: Iterable[str] = (), add: Itera
         _write_snapshot(root, snapshot)
         for path in folded:  # in the snapshot now (a crash before this re-folds them: harmless)
             path.unlink(missing_ok=True)
+        for path in journal.glob(".*.tmp") if journal.is_dir() else []:
+            if not _in_progress(path):  # an intent whose writer died while writing it
+                path.unlink(missing_ok=True)
         _retire(root, snapshot)
         return snapshot
 
