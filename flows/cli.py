@@ -27,7 +27,7 @@ TABLE_END = "<!-- task-table:end -->"
 
 
 # subcommand modules beside this one (flows/cli_<name>.py) each expose add_commands(subparsers)
-EXTENSIONS = ("benchmark", "evaluate", "train", "ops", "check")
+EXTENSIONS = ("benchmark", "evaluate", "train", "ops", "check", "export")
 
 
 def _build_config(args, **overrides):
