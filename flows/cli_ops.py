@@ -71,6 +71,17 @@ def cmd_release(args) -> int:
             for release in list_releases(root):
                 print(f"{release['name']:<24} {release['created_at']}  {release['shards']:>5} shards  "
                       f"{json.dumps(release['rows'])}  {release['note']}")
+        elif args.action == "export-hf":
+            from flows.hf_export import export_hf
+
+            if not args.out:
+                raise UsageError("release export-hf NAME DIR: give the output folder")
+            try:
+                counts = export_hf(root, args.name, Path(args.out))
+            except ValueError as error:
+                raise UsageError(str(error)) from None
+            print(f"release {args.name} -> {args.out}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+                  + f" instances; datasets.load_dataset({str(args.out)!r}) reads it")
         elif args.action == "verify":
             problems = verify_release(root, args.name)
             for problem in problems:
@@ -119,8 +130,9 @@ def add_commands(sub) -> None:
     server.set_defaults(func=cmd_server)
 
     release = sub.add_parser("release", help="immutable dataset releases")
-    release.add_argument("action", choices=["create", "list", "verify"])
+    release.add_argument("action", choices=["create", "list", "verify", "export-hf"])
     release.add_argument("name", nargs="?", default="")
+    release.add_argument("out", nargs="?", help="export-hf: the dataset folder to write")
     release.add_argument("--note", help="what this release is for")
     release.add_argument("--data-root")
     release.add_argument("--lock-timeout", type=float, default=600.0)

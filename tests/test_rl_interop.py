@@ -129,3 +129,29 @@ def test_trl_grpo_trainer_trains_two_steps_with_helix_rewards(store, tmp_path):
     assert seen and all(s["task"] == ["trapping_rain_water"] * s["n"] for s in seen)
     logged = [h for h in trainer.state.log_history if "reward" in h]
     assert len(logged) == 2 and all(0.0 <= h["reward"] <= 1.0 for h in logged)
+
+
+def test_release_exports_as_a_hugging_face_dataset(store, tmp_path, capsys):
+    import datasets
+
+    root = tmp_path / "data"
+    import shutil
+
+    shutil.copytree(store, root, ignore=shutil.ignore_patterns("journal", "*.lock", "_lock"))
+    assert main(["generate", "--tasks", "trapping_rain_water", "--levels", "1", "--per-level", "2",
+                 "--split", "val", "--data-root", str(root)]) == 0
+    assert main(["release", "create", "v1", "--note", "hf test", "--data-root", str(root)]) == 0
+    out = tmp_path / "hf"
+    assert main(["release", "export-hf", "v1", str(out), "--data-root", str(root)]) == 0
+    assert "8 train, 2 val instances" in capsys.readouterr().out
+    loaded = datasets.load_dataset(str(out))
+    assert sorted(loaded) == ["train", "val"] and loaded["train"].num_rows == 8
+    assert isinstance(loaded["train"].features["images"], datasets.List)
+    assert isinstance(loaded["train"].features["images"].feature, datasets.Image)
+    picture = loaded["val"][0]["images"][0]
+    assert picture.format == "PNG" and picture.size[0] > 0
+    card = (out / "README.md").read_text()
+    manifest = json.loads((root / "_releases" / "v1" / "release.json").read_text())
+    assert all(s["sha256"] in card for s in manifest["shards"] if s["table"] == "instances")
+    assert "Puzzles in more than one split: 0." in card and "hf test" in card
+    assert main(["release", "export-hf", "nope", str(tmp_path / "x"), "--data-root", str(root)]) == 2
