@@ -447,8 +447,8 @@ def _operator_error(error: BaseException | None, depth: int = 0) -> str | None:
 
     if error is None or depth > 8:
         return None
-    store_error = sys.modules.get("storage.errors")
-    if store_error is not None and isinstance(error, store_error.StoreError):
+    errors = sys.modules.get("storage.errors")
+    if errors is not None and isinstance(error, errors.OperatorError):
         return str(error)
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
         where = f" ({error.filename})" if error.filename else ""

@@ -28,6 +28,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+from storage.errors import OperatorError
 from storage.processes import die_with_parent
 
 STARTUP_TIMEOUT_S = float(os.environ.get("HELIX_PREFECT_STARTUP_TIMEOUT_S", "90"))
@@ -40,6 +41,10 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class ServerStartError(OperatorError):
+    """The temporary Prefect API did not come up (a loaded machine, a broken Prefect home)."""
 
 
 class TemporaryServer:
@@ -72,7 +77,7 @@ class TemporaryServer:
                 if code == 3:  # uvicorn: the port was taken meanwhile; another one
                     break
                 if code is not None:
-                    raise RuntimeError(f"the temporary Prefect server exited with code {code}: "
+                    raise ServerStartError(f"the temporary Prefect server exited with code {code}: "
                                        f"{self._log_tail()}")
                 try:
                     if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
@@ -82,8 +87,8 @@ class TemporaryServer:
                 time.sleep(0.1)
             else:
                 self.stop()
-                raise RuntimeError(f"the temporary Prefect server did not answer within "
-                                   f"{STARTUP_TIMEOUT_S:.0f} s (HELIX_PREFECT_STARTUP_TIMEOUT_S): "
+                raise ServerStartError(f"the temporary Prefect server did not answer within "
+                                   f"{STARTUP_TIMEOUT_S:g} s (HELIX_PREFECT_STARTUP_TIMEOUT_S): "
                                    f"{self._log_tail()}")
 
     def _log_tail(self) -> str:
