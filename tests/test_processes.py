@@ -129,3 +129,18 @@ def test_reward_pool_workers_end_with_a_killed_trainer():
     left = _survivors(workers, within=10)
     _kill_all(workers)
     assert left == []
+
+
+def test_a_prefect_api_that_does_not_come_up_is_one_line(tmp_path):
+    """The probe: "Timed out while attempting to connect to ephemeral Prefect API server" as a
+    traceback on a loaded machine. helix waits 90 s by default and then says so in one line."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PYTHONPATH=str(REPO),
+               HELIX_PREFECT_STARTUP_TIMEOUT_S="0.01")
+    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--tasks", "hanoi", "--per-level", "1",
+                           "--data-root", str(tmp_path / "data")], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1, done.stderr[-800:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "helix: error: the temporary Prefect server did not answer within 0.01 s"), lines
