@@ -93,7 +93,7 @@ class TemporaryServer:
 
     def _log_tail(self) -> str:
         self.log.seek(0)
-        return self.log.read()[-600:].decode(errors="replace").strip() or "no output"
+        return " ".join(self.log.read()[-600:].decode(errors="replace").split()) or "no output"
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
