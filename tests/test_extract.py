@@ -1,3 +1,4 @@
+import json
 import time
 import tracemalloc
 
@@ -101,3 +102,57 @@ def test_responses_over_the_cap_are_not_read():
     assert extract_answer(huge) is None
     verdict = verify("h_index", {"citations": [3, 0, 6, 1, 5]}, huge)
     assert verdict.status == "unparsable" and "not read" in verdict.reason
+
+
+# -- the answer formats models write (issue 15): every one accepted with the reference answer --
+
+FORMATS = {
+    "boxed": "Reasoning...\n\\boxed{ANSWER}",
+    "answer tag": "thinking\n<answer>ANSWER</answer>",
+    "answer line": "So the result follows.\nAnswer: ANSWER",
+    "answer line, full stop": "So the result follows.\nAnswer: ANSWER.",
+    "final answer on the next line": "Done.\nFinal Answer:\nANSWER\n",
+    "bold marker": "Checked twice.\n**Answer:** ANSWER",
+    "boxed text": "\\boxed{\\text{ANSWER}}",
+    "fence after the marker": "Answer:\n```\nANSWER\n```",
+    "fence opened on the marker line": "Final Answer: ```text\nANSWER\n```",
+}
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("task", ["topological_sort", "hitori", "h_index"])
+def test_reference_answers_are_accepted_in_every_usual_format(task, fmt):
+    from flows.build import instance_rows
+    from verifiers.registry import verify
+
+    row = instance_rows(task, 1, range(1), "train", 0)[0][0]
+    response = FORMATS[fmt].replace("ANSWER", row.answer)
+    verdict = verify(task, json.loads(row.initial_state), response)
+    assert verdict.correct, (response, verdict)
+
+
+def test_an_answer_spread_over_lines_after_the_marker_is_read_whole():
+    assert extract_answer("Final Answer: [[1, 2],\n [3, 4]]\n\nThat is all.") == "[[1, 2],\n [3, 4]]"
+    assert extract_answer("Answer: [1, 2, 3].") == "[1, 2, 3]"
+    assert extract_answer("Answer: #.#.") == "#.#."  # a nonogram row keeps its dots
+    assert extract_answer('\\boxed{\\text{{"a": 1}}}') == '{"a": 1}'
+
+
+@pytest.mark.parametrize("text, value", [("1,024", 1024), ("1 024", 1024), ("-1,000,000", -1000000),
+                                         ("23", 23), ("7.", 7), ("5.0", 5)])
+def test_integers_with_thousands_separators(text, value):
+    from verifiers.parse import parse_int
+
+    assert parse_int(text) == value
+
+
+@pytest.mark.parametrize("text", ["2, 3", "2 3", "1,02", "2,3"])
+def test_two_numbers_are_not_one(text):
+    """The probe: `\\boxed{2, 3}` was read as 23 by the integer tasks (separators deleted)."""
+    from verifiers.parse import parse_int, parse_number
+    from verifiers.verdict import Unparsable
+
+    with pytest.raises(Unparsable):
+        parse_int(text)
+    with pytest.raises(Unparsable):
+        parse_number(text)

@@ -92,6 +92,20 @@ def _last_line(text: str) -> tuple[int, str] | None:
         return None
     rest = last.group(1).strip()
     if rest.strip("*_ \t"):
+        if rest.startswith("```") and rest.count("```") == 1:  # "Answer: ```" opens a fenced block
+            close = text.find("```", last.end())
+            if close >= 0:
+                return last.start(), text[last.start(1):close + 3].strip()
+        if _open_brackets(rest) > 0:  # "Answer: [[1, 2]," goes on over the next lines
+            stop = _BLANK_LINE.search(text, last.end())
+            block = text[last.start(1): stop.start() if stop else len(text)]
+            depth, end = 0, len(block)
+            for k, ch in enumerate(block):
+                depth += (ch in "[{(") - (ch in "]})")
+                if depth == 0 and ch in "]})":
+                    end = k + 1
+                    break
+            return last.start(), block[:end].strip()
         return last.start(), rest
     # "Answer:" alone on its line: the answer is the block of lines below, up to a blank line
     begin = last.end()
@@ -99,6 +113,10 @@ def _last_line(text: str) -> tuple[int, str] | None:
         begin += 1
     blank = _BLANK_LINE.search(text, begin)
     return last.start(), text[begin: blank.start() if blank else len(text)].rstrip("\n")
+
+
+def _open_brackets(text: str) -> int:
+    return sum(text.count(c) for c in "[{(") - sum(text.count(c) for c in "]})")
 
 
 def extract_answer(response: str) -> str | None:
@@ -116,13 +134,37 @@ def extract_answer(response: str) -> str | None:
     return clean(answer)
 
 
+_WRAPPER_OPEN = re.compile(r"\\(?:text|mathrm|textbf|mathbf|texttt)\s*\{")
+_FENCE = re.compile(r"^```[\w+-]*[ \t]*\n?(.*?)\n?```$", re.DOTALL)
+
+
+def _unwrap_whole(answer: str) -> str:
+    """`\\text{...}` around the whole answer, whatever braces the answer holds inside."""
+    match = _WRAPPER_OPEN.match(answer)
+    if not match or not answer.endswith("}"):
+        return answer
+    depth = 1
+    for k in range(match.end(), len(answer)):
+        depth += (answer[k] == "{") - (answer[k] == "}")
+        if depth == 0:
+            return answer[match.end():k] if k == len(answer) - 1 else answer
+    return answer
+
+
 def clean(answer: str) -> str:
-    """Strip markup that carries no answer: math delimiters, \\text{}, bold. (A trailing period is
-    left alone: nonogram rows end in '.'; number parsers drop it.)"""
+    """Strip markup that carries no answer: a code fence, math delimiters, \\text{}, bold, and a
+    sentence's full stop after a closing bracket or quote ("Answer: [1, 2]."). A period after
+    anything else is left alone: nonogram rows end in '.'; number parsers drop it."""
     answer = answer.strip()
+    fenced = _FENCE.match(answer)
+    if fenced:
+        answer = fenced.group(1).strip()
     for _ in range(3):
+        answer = _unwrap_whole(answer.strip())
         answer = _WRAPPERS.sub(r"\1", answer)
     answer = answer.strip().strip("*").strip()
+    if len(answer) >= 2 and answer[-1] == "." and answer[-2] in "]})\"'":
+        answer = answer[:-1]
     if answer.startswith("$$") and answer.endswith("$$") and len(answer) >= 4:
         answer = answer[2:-2]
     elif answer.startswith("$") and answer.endswith("$") and len(answer) >= 2:

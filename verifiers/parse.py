@@ -11,9 +11,19 @@ _INT = re.compile(r"[+-]?\d{1,30}")
 _NUMBER = re.compile(r"[+-]?(?:\d{1,30}(?:\.\d{0,30})?|\.\d{1,30})")
 
 
+# thousands separators only where they group thousands: "1,024" is 1024, "2, 3" is two numbers
+_GROUPED = re.compile(r"([+-]?\d{1,3})((?:,\d{3})+|(?: \d{3})+)(\.\d*)?")
+
+
+def _ungroup(text: str) -> str:
+    match = _GROUPED.fullmatch(text)
+    return text.replace(",", "").replace(" ", "") if match else text
+
+
 def parse_int(answer: str) -> int:
-    """An integer, allowing thousands separators, surrounding spaces and a '.0' ending."""
-    text = answer.strip().rstrip(".").replace(",", "").replace(" ", "")
+    """An integer, allowing thousands separators (1,024 or 1 024), surrounding spaces and a '.0'
+    ending. Two numbers ("2, 3", "2 3") are not one."""
+    text = _ungroup(answer.strip().rstrip(".").strip())
     if text.endswith(".0"):
         text = text[:-2]
     if not _INT.fullmatch(text):
@@ -22,7 +32,7 @@ def parse_int(answer: str) -> int:
 
 
 def parse_number(answer: str) -> float:
-    text = answer.strip().replace(",", "")
+    text = _ungroup(answer.strip())
     if not _NUMBER.fullmatch(text):
         raise Unparsable(f"expected a number, got {answer[:60]!r}")
     return float(text)
