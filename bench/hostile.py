@@ -241,6 +241,9 @@ EXTRACTION_TRAPS = {
     "boxed_then_brace": "\\boxed{{}",
     "complete_boxes": "\\boxed{1} ",
     "open_braces": "{",
+    "answer_then_brackets": "Answer: [",
+    "answer_then_fence": "Answer: ```x\n",
+    "fences": "```\n",
 }
 
 
@@ -257,6 +260,7 @@ def extraction_traps(sizes: list[int], task: str = "h_index") -> list[dict]:
     for size in sizes:
         texts = {name: (unit * (size // len(unit) + 1))[:size] for name, unit in EXTRACTION_TRAPS.items()}
         texts["nested_boxed_closed"] = "\\boxed{" * (size // 16) + "}" * (size // 16)
+        texts["boxed_text_wrappers"] = "\\boxed{" + "\\text{" * (size // 8) + "x" + "}" * (size // 8 + 1)
         for name, text in texts.items():
             start = time.process_time()
             verdict = verify(task, state, text)

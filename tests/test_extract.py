@@ -77,7 +77,9 @@ def test_both_box_scans_find_the_last_complete_box(parts):
 
 FLOODS = {"answer lines": "Answer:\n", "final answer lines": "Final Answer: \n",
           "unclosed tags": "<answer>", "closed tags": "<answer>x</answer>", "nested boxes": "\\boxed{",
-          "box then brace": "\\boxed{{}", "complete boxes": "\\boxed{1} ", "braces": "{"}
+          "box then brace": "\\boxed{{}", "complete boxes": "\\boxed{1} ", "braces": "{",
+          "answer then brackets": "Answer: [", "answer then fence": "Answer: ```x\n",
+          "fences": "```\n", "text wrappers": "\\text{"}
 
 
 @pytest.mark.parametrize("unit", FLOODS.values(), ids=FLOODS.keys())

@@ -98,7 +98,7 @@ def _last_line(text: str) -> tuple[int, str] | None:
                 return last.start(), text[last.start(1):close + 3].strip()
         if _open_brackets(rest) > 0:  # "Answer: [[1, 2]," goes on over the next lines
             stop = _BLANK_LINE.search(text, last.end())
-            block = text[last.start(1): stop.start() if stop else len(text)]
+            block = text[last.start(1): stop.start() if stop else len(text)][:_UNWRAP_UP_TO]
             depth, end = 0, len(block)
             for k, ch in enumerate(block):
                 depth += (ch in "[{(") - (ch in "]})")
@@ -135,13 +135,26 @@ def extract_answer(response: str) -> str | None:
 
 
 _WRAPPER_OPEN = re.compile(r"\\(?:text|mathrm|textbf|mathbf|texttt)\s*\{")
-_FENCE = re.compile(r"^```[\w+-]*[ \t]*\n?(.*?)\n?```$", re.DOTALL)
+_FENCE_TAG = re.compile(r"[\w+-]*[ \t]*")  # the language tag line of a fence: ```python
+_UNWRAP_UP_TO = 100_000  # characters: no real answer is longer; past it nothing is unwrapped or followed
+
+
+def _unfence(answer: str) -> str:
+    """The content of a code fence around the whole answer (no regex: a fence opened and never
+    closed must cost one pass, not a backtracking search)."""
+    if len(answer) < 6 or not (answer.startswith("```") and answer.endswith("```")):
+        return answer
+    inner = answer[3:-3]
+    first, newline, rest = inner.partition("\n")
+    if newline and _FENCE_TAG.fullmatch(first):
+        inner = rest
+    return inner.strip()
 
 
 def _unwrap_whole(answer: str) -> str:
     """`\\text{...}` around the whole answer, whatever braces the answer holds inside."""
     match = _WRAPPER_OPEN.match(answer)
-    if not match or not answer.endswith("}"):
+    if not match or not answer.endswith("}") or len(answer) > _UNWRAP_UP_TO:
         return answer
     depth = 1
     for k in range(match.end(), len(answer)):
@@ -155,10 +168,7 @@ def clean(answer: str) -> str:
     """Strip markup that carries no answer: a code fence, math delimiters, \\text{}, bold, and a
     sentence's full stop after a closing bracket or quote ("Answer: [1, 2]."). A period after
     anything else is left alone: nonogram rows end in '.'; number parsers drop it."""
-    answer = answer.strip()
-    fenced = _FENCE.match(answer)
-    if fenced:
-        answer = fenced.group(1).strip()
+    answer = _unfence(answer.strip())
     for _ in range(3):
         answer = _unwrap_whole(answer.strip())
         answer = _WRAPPERS.sub(r"\1", answer)
