@@ -24,8 +24,9 @@ class TestSlidingPuzzle(TaskChecklist):
     def test_known_example(self):
         assert verify_answer(self.task, NEAR, "left up").correct  # tile 11 left, tile 12 up
         assert verify_answer(self.task, NEAR, "L U").correct
-        # the same solution written as the blank's directions is accepted too
-        assert verify_answer(self.task, NEAR, "right down").correct
+        # the same solution written as the blank's directions is not what the question asks for
+        verdict = verify_answer(self.task, NEAR, "right down")
+        assert not verdict.correct and "blank's directions" in verdict.reason
         # a longer detour still solves it
         assert verify_answer(self.task, NEAR, "right left left up").correct
         assert not verify_answer(self.task, NEAR, "left").correct

@@ -1,8 +1,9 @@
 """Verifier for slidingpuzzle: replay the moves and require the solved board 1..15 with the blank
-(0) last. A word names the direction the TILE moves (TASKS.md): 'left' slides the tile right of
-the blank to the left. An answer written the other way round (words naming where the blank goes)
-is also accepted when, read that way, it solves the board; both readings must be legal move by
-move. Any solution is accepted, not only the shortest."""
+(0) last. A word names the direction the TILE moves, as the question defines it (TASKS.md):
+'left' slides the tile right of the blank to the left. An answer whose words name where the
+blank goes is rejected (the reason says so when that reading would have solved the board): the
+question fixes the convention, and accepting both would teach a model either. Any solution is
+accepted, not only the shortest."""
 
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def check(state: dict, answer: str) -> Verdict:
     if why is None:
         return Verdict.accept(parsed=parsed)
     if _replay([list(r) for r in board], moves, +1) is None:
-        return Verdict.accept(parsed=parsed, reason="solves the board with the words read as "
-                                                    "directions of the blank")
+        why = ("the moves solve the board only read as the blank's directions; the question asks "
+               "for the direction each tile moves")
     return Verdict.reject(why, parsed=parsed)
 
 
