@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -140,8 +141,15 @@ def cmd_score(args) -> int:
         print(json.dumps(result.model_dump()))
     else:
         _print_reports([result], root, f"score-{model.replace('/', '_')}-{args.mode}", None)
-        print(f"scored {len(rows)} responses in {seconds:.2f} s"
-              + ("" if args.no_store else " (stored in the evals table)"))
+        counts = {s: sum(r.status == s for r in rows) for s in ("ok", "wrong", "unparsable", "verifier_error")}
+        print(f"scored {len(rows)} responses in {seconds:.2f} s: {counts['ok']} right, {counts['wrong']} "
+              f"wrong, {counts['unparsable']} without a readable answer, {counts['verifier_error']} "
+              "verifier errors" + ("" if args.no_store else " (stored in the evals table)"))
+    errors = [r for r in rows if r.status == "verifier_error"]
+    if errors:  # helix's fault, not the model's: never folded into "wrong"
+        print(f"helix: warning: {len(errors)} responses could not be judged (verifier error, counted as "
+              f"not correct; first: index {errors[0].index}, {errors[0].task}: {errors[0].reason[:200]})",
+              file=sys.stderr)
     return 0
 
 

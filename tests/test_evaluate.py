@@ -237,3 +237,28 @@ def test_evaluate_flow_scripted_model_report_number_by_number(prefect, tmp_path,
         assert list((root / "reports").glob("compare-*-gap.png"))
         assert main(["eval", "report", "--models", "nobody", "--data-root", str(root)]) == 2
         assert "no evaluation rows for model 'nobody'" in capsys.readouterr().err
+
+
+def test_score_reports_verifier_errors_apart_from_wrong_answers(tmp_path, capsys, monkeypatch):
+    import verifiers.registry as registry
+
+    root = tmp_path / "root"
+    table = tmp_path / "published.tsv"
+    write_hand_table(table)
+    assert main(["benchmark", "import", str(table), "--name", "hand", "--data-root", str(root)]) == 0
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(json.dumps({"index": i, "response": r}) + "\n" for i, r in PREDICTIONS))
+    registry._load()
+    real = registry._CHECKERS["h_index"]
+
+    def broken(state, answer):  # a verifier bug, as a state shape it does not expect would cause
+        raise KeyError("citations")
+
+    monkeypatch.setitem(registry._CHECKERS, "h_index", broken)
+    capsys.readouterr()
+    assert main(["eval", "score", str(preds), "--benchmark", "hand", "--model", "m",
+                 "--data-root", str(root), "--no-store"]) == 0
+    captured = capsys.readouterr()
+    assert "5 right, 1 wrong, 1 without a readable answer, 1 verifier errors" in captured.out
+    assert "1 responses could not be judged (verifier error" in captured.err and "KeyError" in captured.err
+    monkeypatch.setitem(registry._CHECKERS, "h_index", real)
