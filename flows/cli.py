@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from flows.prefect_api import prefect_api
 from flows.cliutil import Parser as _Parser
-from flows.cliutil import UsageError
+from flows.cliutil import UsageError, existing_root
 from flows.cliutil import first_error as _first_error
 from flows.cliutil import level as _levels
 
@@ -167,7 +167,7 @@ def cmd_sql(args) -> int:
     from storage.catalog import QueryTimeout, ReadOnlyError, format_table, query
     from storage.maintenance import ReleaseError
 
-    root = _existing_root(args.data_root)
+    root = existing_root(args.data_root)
     try:
         columns, rows = query(root, args.query, release=args.release, timeout_s=args.timeout)
     except (ReadOnlyError, ReleaseError, QueryTimeout) as error:
@@ -297,20 +297,10 @@ def cmd_tasks(args) -> int:
     return 0
 
 
-def _existing_root(data_root: str | None) -> Path:
-    """The data root of a reading command: a typo must not read as an empty store."""
-    from storage.shards import resolve_root
-
-    root = resolve_root(data_root)
-    if not root.is_dir():
-        raise UsageError(f"data root {root} does not exist (--data-root or $HELIX_DATA_ROOT)")
-    return root
-
-
 def cmd_show(args) -> int:
     from storage.catalog import connect
 
-    root = _existing_root(args.data_root)
+    root = existing_root(args.data_root)
     con = connect(root)
     rows = con.execute("SELECT id, task, level, split, question, question_text, answer, images "
                        "FROM instances WHERE id LIKE ? || '%' ORDER BY id LIMIT 2",

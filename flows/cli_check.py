@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import json
 
-from flows.cliutil import UsageError
+from flows.cliutil import UsageError, existing_root
 
 
 def cmd_check(args) -> int:
     from storage.check import check_store
     from storage.maintenance import LockTimeout
     from storage.schema import TABLES
-    from storage.shards import resolve_root
-
-    root = resolve_root(args.data_root)
-    if not root.is_dir():
-        raise UsageError(f"data root {root} does not exist")
+    root = existing_root(args.data_root)
     unknown = [t for t in args.tables or [] if t not in TABLES]
     if unknown:
         raise UsageError(f"unknown table {unknown[0]!r} (tables: {', '.join(TABLES)})")

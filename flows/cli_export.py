@@ -6,18 +6,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from flows.cliutil import UsageError, level
+from flows.cliutil import UsageError, existing_root, level
 
 
 def cmd_export_rl(args) -> int:
     from flows.rl_export import ExportError, export_rl
     from generators import registry
     from storage.maintenance import ReleaseError
-    from storage.shards import resolve_root
-
-    root = resolve_root(args.data_root)
-    if not root.is_dir():
-        raise UsageError(f"data root {root} does not exist (--data-root or $HELIX_DATA_ROOT)")
+    root = existing_root(args.data_root)
     try:
         registry.require_known(args.tasks or [])
     except ValueError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -28,3 +29,13 @@ def level(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"level must be an integer 1..5, got {text!r}") from None
+
+
+def existing_root(data_root: str | None) -> Path:
+    """The data root of a reading command: a typo must not read as an empty store."""
+    from storage.shards import resolve_root
+
+    root = resolve_root(data_root)
+    if not root.is_dir():
+        raise UsageError(f"data root {root} does not exist (--data-root or $HELIX_DATA_ROOT)")
+    return root
