@@ -47,21 +47,27 @@ def export_hf(root: Path, name: str, out: Path) -> dict[str, int]:
         "answer": datasets.Value("string"), "initial_state": datasets.Value("string"),
         "score_function": datasets.Value("string"), "num_solutions": datasets.Value("int64"),
         "effort": datasets.Value("int64"), "images": datasets.List(datasets.Image())})
-    out = Path(out)
+    splits_data = {split: datasets.Dataset(table.cast(features.arrow_schema)).cast(features)
+                   for split, table in tables.items()}
+    counts = {split: table.num_rows for split, table in tables.items()}
+    write_dataset_folder(Path(out), splits_data, card(name, manifest, tables, counts))
+    return counts
+
+
+def write_dataset_folder(out: Path, splits: dict, card_text: str | None = None) -> None:
+    """A folder `datasets.load_dataset` reads: `data/<split>-00000-of-00001.parquet` per split
+    (written by `datasets`, so the features travel with it) and an optional card, staged beside
+    `out` and renamed into place (a reader never sees half a folder)."""
     staging = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "data").mkdir(parents=True)
-    counts = {}
-    for split, table in tables.items():
-        data = datasets.Dataset(table.cast(features.arrow_schema))
-        data = data.cast(features)
+    for split, data in splits.items():
         data.to_parquet(str(staging / "data" / f"{split}-00000-of-00001.parquet"))
-        counts[split] = table.num_rows
-    (staging / "README.md").write_text(card(name, manifest, tables, counts))
+    if card_text is not None:
+        (staging / "README.md").write_text(card_text)
     if out.exists():
         shutil.rmtree(out)
     staging.replace(out)
-    return counts
 
 
 def card(name: str, manifest: dict, tables: dict, counts: dict[str, int]) -> str:

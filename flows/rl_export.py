@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from flows.evaluate import ANSWER_SUFFIX
+from flows.hf_export import write_dataset_folder
 from storage.catalog import connect
 
 Format = Literal["verl", "trl"]
@@ -105,8 +106,6 @@ def export_rl(root: Path, out: Path, fmt: Format, *, split: str = "train", tasks
 
 
 def _write_trl(rows: list[dict], out: Path, variant: Variant, prompt_format: str) -> int:
-    import shutil
-
     import datasets
 
     datasets.disable_progress_bars()  # a CLI line, not three progress bars
@@ -125,12 +124,5 @@ def _write_trl(rows: list[dict], out: Path, variant: Variant, prompt_format: str
     if variant == "image":
         columns["images"] = [[{"bytes": i["bytes"], "path": i["path"]} for i in r["images"] or []] for r in rows]
         features["images"] = datasets.List(datasets.Image())
-    table = datasets.Dataset.from_dict(columns, features=datasets.Features(features))
-    staging = out.with_name(f".{out.name}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "data").mkdir(parents=True)
-    table.to_parquet(str(staging / "data" / "train-00000-of-00001.parquet"))
-    if out.exists():
-        shutil.rmtree(out)
-    staging.replace(out)
+    write_dataset_folder(out, {"train": datasets.Dataset.from_dict(columns, features=datasets.Features(features))})
     return len(rows)
