@@ -158,3 +158,27 @@ def test_two_numbers_are_not_one(text):
         parse_int(text)
     with pytest.raises(Unparsable):
         parse_number(text)
+
+
+@pytest.mark.parametrize("response, answer", [
+    # a grid begun on the marker's line goes on over the rows below it, up to a blank line
+    ("Answer: B3|C2|A1\nC1|A3|B2\nA2|B1|C3\n\nDone.", "B3|C2|A1\nC1|A3|B2\nA2|B1|C3"),
+    ("**Answer:** (2,1)-(4,1):1\n(2,1)-(2,3):1", "(2,1)-(4,1):1\n(2,1)-(2,3):1"),
+    ("Answer: ..X\n...\nX..", "..X\n...\nX.."),  # a nonogram row of dots is a row
+    # prose after the answer is not part of it
+    ("Answer: 5\nThis is because the water rises.", "5"),
+    ("Answer: 0 1 0 1\nI checked every row.", "0 1 0 1"),
+    ("Answer: 7\n```\nprint(7)\n```", "7"),
+    # a sentence's full stop after a number or a word; a nonogram row keeps its last dot
+    ("Answer: 42.", "42"),
+    ("Answer: the -> tie -> gun.", "the -> tie -> gun"),
+    ("Answer: .X.X.", ".X.X."),
+])
+def test_answer_lines_after_the_marker(response, answer):
+    assert extract_answer(response) == answer
+
+
+def test_continuation_is_bounded():
+    """A response of half a million short lines after the marker costs one short scan."""
+    response = "Answer: 1\n" + "2\n" * 500_000
+    assert extract_answer(response).count("\n") == 64

@@ -106,13 +106,33 @@ def _last_line(text: str) -> tuple[int, str] | None:
                     end = k + 1
                     break
             return last.start(), block[:end].strip()
-        return last.start(), rest
+        return last.start(), rest + _continuation(text, last.end())
     # "Answer:" alone on its line: the answer is the block of lines below, up to a blank line
     begin = last.end()
     while begin < len(text) and text[begin] == "\n":
         begin += 1
     blank = _BLANK_LINE.search(text, begin)
     return last.start(), text[begin: blank.start() if blank else len(text)].rstrip("\n")
+
+
+_PROSE = re.compile(r"[A-Za-z]{3}")
+_CONTINUATION_LINES = 64  # no grid answer has more rows
+
+
+def _continuation(text: str, at: int) -> str:
+    """The lines that go on an answer begun on the marker's line ("Answer: B3|C2|A1" then the
+    other rows of the grid): following non-blank lines with no prose in them (no run of three
+    letters: grid rows of digits, '|', '.', 'X', pairs and single letters), up to a blank line."""
+    out: list[str] = []
+    while at < len(text) and text[at] == "\n" and len(out) < _CONTINUATION_LINES:
+        end = text.find("\n", at + 1)
+        line = text[at + 1: end if end >= 0 else len(text)]
+        if not line.strip() or _PROSE.search(line) or not any(c.isalnum() or c == "." for c in line) \
+                or line.lstrip().startswith("```"):
+            break
+        out.append(line)
+        at = end if end >= 0 else len(text)
+    return "".join("\n" + line for line in out)
 
 
 def _open_brackets(text: str) -> int:
@@ -166,14 +186,18 @@ def _unwrap_whole(answer: str) -> str:
 
 def clean(answer: str) -> str:
     """Strip markup that carries no answer: a code fence, math delimiters, \\text{}, bold, and a
-    sentence's full stop after a closing bracket or quote ("Answer: [1, 2]."). A period after
-    anything else is left alone: nonogram rows end in '.'; number parsers drop it."""
+    sentence's full stop after a closing bracket, a quote, a digit or a lower-case letter
+    ("Answer: [1, 2].", "Answer: 42."). A period after anything else is left alone: nonogram
+    rows end in '.' after '.' or 'X'."""
     answer = _unfence(answer.strip())
     for _ in range(3):
         answer = _unwrap_whole(answer.strip())
         answer = _WRAPPERS.sub(r"\1", answer)
     answer = answer.strip().strip("*").strip()
-    if len(answer) >= 2 and answer[-1] == "." and answer[-2] in "]})\"'":
+    if len(answer) >= 2 and answer[-1] == "." and (answer[-2] in "]})\"'" or answer[-2].isdigit()
+                                                   or answer[-2].islower()):
+        # "Answer: [1, 2].", "Answer: 42.", "Answer: the -> tie -> gun."; nonogram rows end
+        # in '.' after '.' or 'X' and keep it
         answer = answer[:-1]
     if answer.startswith("$$") and answer.endswith("$$") and len(answer) >= 4:
         answer = answer[2:-2]

@@ -30,6 +30,8 @@ def parse(answer: str, rows: int, cols: int) -> list[list[int]]:
     lines = [line for line in lines if line]
     if len(lines) != rows:
         raise Unparsable(f"expected {rows} rows, found {len(lines)}")
+    if len(lines[-1]) == cols + 1 and lines[-1].endswith(".") and all(len(x) == cols for x in lines[:-1]):
+        lines[-1] = lines[-1][:-1]  # the sentence's full stop after the last row ("...X.")
     grid = []
     for r, line in enumerate(lines):
         if len(line) != cols or not all(ch in _FILLED or ch in _EMPTY for ch in line):
