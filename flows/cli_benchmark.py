@@ -59,7 +59,8 @@ def cmd_export(args) -> int:
 
     started = time.perf_counter()
     try:
-        n = export_benchmark(resolve_root(args.data_root), args.name, Path(args.out))
+        n = export_benchmark(resolve_root(args.data_root), args.name, Path(args.out),
+                             state_format=args.state_format)
     except ExchangeError as error:
         raise UsageError(str(error)) from None
     print(f"wrote {n} rows to {args.out} in {time.perf_counter() - started:.1f} s")
@@ -76,7 +77,8 @@ def cmd_import(args) -> int:
 
     try:
         with writer_lock(root):  # no train build can store one of these puzzles meanwhile
-            result = import_benchmark(root, Path(args.file), name, replace=args.replace)
+            result = import_benchmark(root, Path(args.file), name, replace=args.replace,
+                                      state_format=args.state_format)
     except ExchangeError as error:
         raise UsageError(str(error)) from None
     print(f"imported {result.rows} rows ({result.instances} distinct instances, "
@@ -87,9 +89,10 @@ def cmd_import(args) -> int:
     doubtful = {t: (result.reference_accepted.get(t, 0), n) for t, n in result.per_task.items()
                 if result.reference_accepted.get(t, 0) < n}
     if doubtful:
-        # the file's own answers failing helix's verifier point at a state shape helix reads differently
-        print("reference answers the helix verifier does not accept (state shape or answer form "
-              "differs from helix's):")
+        # every official reference answer is accepted except those the official rules reject
+        # (docs/official-differences.md); anything else is a wrong answer in the file
+        print("reference answers the helix verifier does not accept (see "
+              "docs/official-differences.md for the known ones):")
         for t, (ok, n) in sorted(doubtful.items()):
             print(f"  {t:<34} {ok}/{n} accepted")
     print(f"evaluate: helix eval run --benchmark {name} --base-url URL --model MODEL")
@@ -133,6 +136,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                                 "(.tsv with base64 pictures, .parquet, .jsonl)")
     export.add_argument("out", help="output file: .tsv, .parquet or .jsonl")
     export.add_argument("--name", help="benchmark (default: the only one stored)")
+    export.add_argument("--format", dest="state_format", choices=["official", "helix"], default="official",
+                        help="official: states and score_function names as the published "
+                             "benchmark writes them (default); helix: states as helix stores them")
     export.add_argument("--data-root")
     export.set_defaults(func=cmd_export)
 
@@ -142,6 +148,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--name", help="benchmark name (default: the file name)")
     imp.add_argument("--replace", action="store_true",
                      help="replace the benchmark of that name (refused otherwise)")
+    imp.add_argument("--format", dest="state_format", choices=["official", "helix"], default="official",
+                     help="how the file's initial_state cells are shaped (default: official)")
     imp.add_argument("--data-root")
     imp.set_defaults(func=cmd_import)
 

@@ -2,7 +2,10 @@
 
 The published layout has one row per instance: `index`, `category` (the task's official name),
 `question` (image variant), `question_text` (text-only variant), `answer`, `difficulty` (the level),
-`initial_state` (JSON text), `metric_info` (JSON text `{"score_function": ...}`) and the pictures.
+`initial_state` (the task's state as the official generator keeps it: JSON text for most tasks, raw
+text for some, empty for a few whose facts are only in the question), `metric_info` (JSON text
+`{"score_function": ...}`) and the pictures. `verifiers/official` converts each task's official state
+to helix's and back; a file may also carry helix's own state shapes (`state_format="helix"`).
 Pictures travel as base64 PNG in an `image` column in TSV and JSONL (a JSON list of base64 strings
 when a row has more than one picture, as multi-image benchmark TSVs do), and as an `images` column
 of `{bytes, path}` structs in Parquet (the layout Hugging Face `datasets` reads as Image features).
@@ -30,13 +33,14 @@ from typing import Any, Iterable, Literal
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from generators import registry as generators
 from generators.base import canonical_json, instance_id, stable_hash
 from storage.errors import StoreError
 from storage.schema import Image, InstanceRow
 from storage.shards import ShardInfo, table_files, write_json_atomic, write_shard
+from verifiers import official
 
 BENCHMARK_DIR = "_benchmarks"
 PUBLISHED_COLUMNS = ("index", "category", "question", "question_text", "answer", "difficulty",
@@ -60,9 +64,10 @@ class PublishedRow(BaseModel):
     question_text: str
     answer: str
     difficulty: int = Field(ge=1, le=5)
-    initial_state: str = Field(description="JSON text")
+    initial_state: str = Field(description="the state text, official or helix shape")
     metric_info: str = Field(description='JSON text, {"score_function": ...}')
     images: list[bytes] = Field(default_factory=list)
+    _where: str = PrivateAttr(default="")  # the file and row, for error messages
 
 
 class Member(BaseModel):
@@ -90,8 +95,8 @@ class ImportResult(BaseModel):
     rows: int
     instances: int
     per_task: dict[str, int]
-    # the file's own answer judged by helix's verifier: a low count for a task means its published
-    # initial_state shape differs from what the helix verifier reads (a known limitation, not guessed)
+    # the file's own answer judged by helix's verifier: every official reference answer passes
+    # except those the official rules reject themselves (docs/official-differences.md)
     reference_accepted: dict[str, int]
     shards: list[ShardInfo]
     already_stored: int = 0  # distinct instances the store held already (not written again)
@@ -178,7 +183,15 @@ def read_instances(root: Path, ids: list[str], columns: list[str] | None = None)
 
 # -- export ----------------------------------------------------------------------------------
 
-def published_rows(root: Path, benchmark: Benchmark) -> list[PublishedRow]:
+StateFormat = Literal["official", "helix"]
+STATE_FORMATS: tuple[StateFormat, ...] = ("official", "helix")
+
+
+def published_rows(root: Path, benchmark: Benchmark,
+                   state_format: StateFormat = "official") -> list[PublishedRow]:
+    """The benchmark's rows. `official`: each state in the official generator's shape and the
+    official score function name, so the official evaluator judges the rows as helix does;
+    `helix`: the states as helix stores them."""
     rows = read_instances(root, benchmark.ids())
     missing = [m for m in benchmark.members if m.id not in rows]
     if missing:
@@ -187,11 +200,17 @@ def published_rows(root: Path, benchmark: Benchmark) -> list[PublishedRow]:
     out = []
     for m in benchmark.members:
         r = rows[m.id]
+        if state_format == "official":
+            task = generators.get(r["task"])
+            initial_state = official.to_official(r["task"], r["initial_state"], r["answer"])
+            metric_info = json.dumps({"score_function": task.score_function})
+        else:
+            initial_state = r["initial_state"]
+            metric_info = canonical_json({"score_function": r["score_function"]})
         out.append(PublishedRow(
             index=m.index, category=r["official_name"], question=r["question"],
             question_text=r["question_text"], answer=r["answer"], difficulty=r["level"],
-            initial_state=r["initial_state"],
-            metric_info=canonical_json({"score_function": r["score_function"]}),
+            initial_state=initial_state, metric_info=metric_info,
             images=[im["bytes"] for im in r["images"] if im and im.get("bytes") is not None]))
     return out
 
@@ -250,10 +269,11 @@ def file_format(path: Path) -> Format:
     return formats[suffix]
 
 
-def export_benchmark(root: Path, name: str | None, path: Path) -> int:
-    """Write a benchmark as a published-layout file (format from the suffix); the row count."""
+def export_benchmark(root: Path, name: str | None, path: Path,
+                     state_format: StateFormat = "official") -> int:
+    """Write a benchmark as a published-layout file (file type from the suffix); the row count."""
     fmt = file_format(path)
-    rows = published_rows(root, load_benchmark(root, name))
+    rows = published_rows(root, load_benchmark(root, name), state_format)
     path.parent.mkdir(parents=True, exist_ok=True)
     {"tsv": write_tsv, "parquet": write_parquet, "jsonl": write_jsonl}[fmt](rows, path)
     return len(rows)
@@ -384,6 +404,14 @@ def _json_text(value: Any, where: str, column: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _state_text(value: Any) -> str:
+    """The state cell as text: raw text (maze drawings, sudoku lines) stays as it is; a JSON
+    reader (JSONL) may have parsed a JSON state already."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
 def read_published(path: Path) -> list[PublishedRow]:
     """Rows of a published-layout file, checked; errors name the row."""
     records = _raw_records(path)
@@ -403,13 +431,14 @@ def read_published(path: Path) -> list[PublishedRow]:
         if index in seen:
             raise ExchangeError(f"{where}: index {index} also used by {seen[index]}")
         seen[index] = where
-        rows.append(PublishedRow(
+        rows.append(published := PublishedRow(
             index=index, category=str(record["category"]), question=str(record["question"]),
             question_text=str(record["question_text"]), answer=str(record["answer"]),
             difficulty=_difficulty(record["difficulty"], where),
-            initial_state=_json_text(record["initial_state"], where, "initial_state"),
+            initial_state=_state_text(record["initial_state"]),
             metric_info=_json_text(record["metric_info"], where, "metric_info"),
             images=_images(record, where)))
+        published._where = where
     return rows
 
 
@@ -418,9 +447,26 @@ def official_names() -> dict[str, str]:
     return {generators.get(n).official_name: n for n in generators.names()}
 
 
-def instance_row(row: PublishedRow, task_name: str) -> InstanceRow:
+def helix_state(row: PublishedRow, task_name: str, state_format: StateFormat, where: str) -> dict:
+    """helix's state for a row: through the task's official adapter (the state may be text, or
+    empty with the facts in the question), or as stored when the file holds helix's shapes."""
+    try:
+        if state_format == "official":
+            return official.to_helix(task_name, row.initial_state, row.question)
+        state = json.loads(row.initial_state)
+    except official.AdapterError as error:
+        raise ExchangeError(f"{where}: {task_name}: {error}") from None
+    except json.JSONDecodeError as error:
+        raise ExchangeError(f"{where}: initial_state is not helix's JSON state: {error.msg} "
+                            "(an official file imports with --format official)") from None
+    if not isinstance(state, dict):
+        raise ExchangeError(f"{where}: initial_state is a JSON {type(state).__name__}, not helix's "
+                            "state object (an official file imports with --format official)")
+    return state
+
+
+def instance_row(row: PublishedRow, task_name: str, state: dict) -> InstanceRow:
     task = generators.get(task_name)
-    state = json.loads(row.initial_state)
     id_ = instance_id(task_name, state)
     try:
         score_function = str(json.loads(row.metric_info).get("score_function") or task.score_function)
@@ -430,7 +476,7 @@ def instance_row(row: PublishedRow, task_name: str) -> InstanceRow:
         id=id_, task=task_name, category=task.category, official_name=task.official_name,
         task_version=task.version, level=row.difficulty, split="benchmark", index=row.index,
         global_seed=IMPORTED_SEED, seed=0, question=row.question, question_text=row.question_text,
-        answer=row.answer, initial_state=row.initial_state, score_function=score_function,
+        answer=row.answer, initial_state=canonical_json(state), score_function=score_function,
         num_solutions=None, effort=0, n_steps=0,
         images=[Image(bytes=png, path=f"{id_}-{k}.png") for k, png in enumerate(row.images)])
 
@@ -447,7 +493,8 @@ def _stored_splits(root: Path) -> dict[str, set[str]]:
     return out
 
 
-def import_benchmark(root: Path, path: Path, name: str, replace: bool = False) -> ImportResult:
+def import_benchmark(root: Path, path: Path, name: str, replace: bool = False,
+                     state_format: StateFormat = "official") -> ImportResult:
     """Store a published-layout file as instances (split 'benchmark') and a named benchmark.
     An existing name is refused unless `replace` (the definition is swapped in one rename;
     instances stay). Puzzles the store already holds as benchmark instances are not written
@@ -468,7 +515,8 @@ def import_benchmark(root: Path, path: Path, name: str, replace: bool = False) -
         if task is None:
             raise ExchangeError(f"{Path(path).name} index {row.index}: unknown category "
                                 f"{row.category!r} (known: {', '.join(sorted(by_official))})")
-        instances.append(instance_row(row, task))
+        where = row._where or f"{Path(path).name} index {row.index}"
+        instances.append(instance_row(row, task, helix_state(row, task, state_format, where)))
     accepted: dict[str, int] = {}
     groups: dict[tuple[str, int], list[InstanceRow]] = {}
     for inst in instances:

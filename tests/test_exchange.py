@@ -48,7 +48,12 @@ def test_export_import_round_trip(store, tmp_path, suffix):
     rows = read_published(out)
     assert [r.index for r in rows] == list(range(12))
     assert {r.category for r in rows} == {"trapping_rain_water", "graph_isomorphism", "sudoku"}
-    assert all(json.loads(r.metric_info) == {"score_function": "exact_match"} for r in rows)
+    # the official score function names (the official evaluator's `metrics` keys)
+    assert {r.category: json.loads(r.metric_info)["score_function"] for r in rows} == {
+        "trapping_rain_water": "simple_str_match", "graph_isomorphism": "simple_str_match",
+        "sudoku": "sudoku_evaluator"}
+    sudoku = next(r for r in rows if r.category == "sudoku")
+    assert len(sudoku.initial_state.splitlines()) == 9  # the official state: 9 lines of text
     iso = [r for r in rows if r.category == "graph_isomorphism"]
     assert all(len(r.images) == 2 for r in iso) and all(len(r.images) == 1 for r in rows if r not in iso)
 
@@ -109,7 +114,7 @@ def record(index, **overrides):
     ("missing", "bad.tsv row 0: missing columns answer, metric_info"),
     ("category", "bad.tsv index 1: unknown category 'Trapping Rain Water'"),
     ("base64", "bad.tsv row 2 (index 12): image: broken base64"),
-    ("json", "bad.tsv row 1 (index 1): initial_state is not valid JSON"),
+    ("json", "bad.tsv row 1 (index 1): trapping_rain_water: initial_state is not valid JSON"),
     ("difficulty", "bad.tsv row 1 (index 1): difficulty 'hard' is not a level 1..5"),
     ("duplicate", "bad.tsv row 1 (index 0): index 0 also used by bad.tsv row 0"),
 ])

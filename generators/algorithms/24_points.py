@@ -44,6 +44,7 @@ class TwentyFourPoints(Task[State]):
     name = "24_points"
     category = "algorithms"
     official_name = "24Points"
+    score_function = "24points_evaluator"
     levels = LEVELS
     # level 5 keeps about 1 draw in 7-11 (few solution paths): 64 attempts once all failed in a
     # 100K build; 2,048 fail together with probability < 1e-80 and cost under 0.5 s at worst

@@ -32,6 +32,7 @@ class BestTimeToBuyAndSellStock(Task[State]):
     name = "best_time_to_buy_and_sell_stock"
     category = "algorithms"
     official_name = "BestTimeToBuyAndSellStock"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("prices[i] is the price of a stock on day i. You may complete as many transactions "
              "as you like, but you may hold at most one share at a time (sell before you buy "

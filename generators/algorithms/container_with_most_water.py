@@ -33,6 +33,7 @@ class ContainerWithMostWater(Task[State]):
     name = "container_with_most_water"
     category = "algorithms"
     official_name = "ContainerWithMostWater"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("Line i stands at x = i with height heights[i]. Two lines i < j together with the "
              "x-axis form a container holding min(heights[i], heights[j]) * (j - i) units of water "

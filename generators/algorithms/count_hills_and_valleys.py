@@ -35,6 +35,7 @@ class CountHillsAndValleys(Task[State]):
     name = "count_hills_and_valleys"
     category = "algorithms"
     official_name = "CountHillsAndValleys"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("An index i is part of a hill if its closest non-equal neighbours on the left and on "
              "the right are both smaller than terrain[i], and part of a valley if both are larger. "

@@ -45,6 +45,7 @@ class CryptoMath(Task[State]):
     name = "crypto_math"
     category = "algorithms"
     official_name = "CryptoMath"
+    score_function = "cryptomath_evaluator"
     version = 2  # uniqueness proved while drawing, proofs capped in tries, grouped steps
     levels = LEVELS
     unique = True

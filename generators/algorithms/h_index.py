@@ -33,6 +33,7 @@ class HIndex(Task[State]):
     name = "h_index"
     category = "algorithms"
     official_name = "HIndex"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("citations[i] is the number of citations of a researcher's i-th paper. The h-index "
              "is the largest number h such that the researcher has at least h papers with at "

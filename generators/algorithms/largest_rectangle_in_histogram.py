@@ -33,6 +33,7 @@ class LargestRectangleInHistogram(Task[State]):
     name = "largest_rectangle_in_histogram"
     category = "algorithms"
     official_name = "LargestRectangleInHistogram"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("The histogram has adjacent bars of width 1 and heights heights[i]. A rectangle "
              "inside it covers consecutive bars i..j and is as tall as the lowest of them, so its "

@@ -34,6 +34,7 @@ class LongestIncreasingSubsequence(Task[State]):
     name = "longest_increasing_subsequence"
     category = "algorithms"
     official_name = "longest_increasing_subsequence"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("A subsequence keeps some elements of the sequence in their original order (not "
              "necessarily adjacent). It is increasing when every element is strictly larger than "

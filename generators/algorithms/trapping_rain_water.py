@@ -32,6 +32,7 @@ class TrappingRainWater(Task[State]):
     name = "trapping_rain_water"
     category = "algorithms"
     official_name = "trapping_rain_water"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("Each bar has width 1. After rain, the water above a bar rises to the smaller of the "
              "tallest bar on its left and the tallest bar on its right; water above the edges "

@@ -39,6 +39,7 @@ class Hanoi(Task[State]):
     name = "hanoi"
     category = "games"
     official_name = "hanoi"
+    score_function = "hanoi_evaluator"
     levels = LEVELS
     rules = ("Tower of Hanoi with three pegs numbered 1, 2, 3 and disks numbered by size (1 is the "
              "smallest). A move takes the top disk of one peg and puts it on another peg, never on "

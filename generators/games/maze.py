@@ -35,6 +35,7 @@ class Maze(Task[State]):
     name = "maze"
     category = "games"
     official_name = "maze"
+    score_function = "maze_evaluator"
     levels = LEVELS
     unique = True
     rules = ("The maze is a square grid of cells separated by walls. Start at S and reach E, moving "

@@ -58,6 +58,7 @@ class SlidingPuzzle(Task[State]):
     name = "slidingpuzzle"
     category = "games"
     official_name = "slidingpuzzle"
+    score_function = "sliding_puzzle_evaluator"
     levels = LEVELS
     rules = ("The 15-puzzle: a 4x4 board with tiles 1 to 15 and one blank (0). A move slides a tile "
              "next to the blank into it. Reach the solved board: 1 2 3 4 / 5 6 7 8 / 9 10 11 12 / "

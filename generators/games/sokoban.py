@@ -55,6 +55,7 @@ class Sokoban(Task[State]):
     name = "sokoban"
     category = "games"
     official_name = "sokoban"
+    score_function = "sokoban_evaluator"
     levels = LEVELS
     # about 1 draw in 4 is kept at level 3 (solution length window): 512 attempts never all fail
     max_attempts = 512

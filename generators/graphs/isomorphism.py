@@ -50,6 +50,7 @@ class GraphIsomorphism(Task[State]):
     name = "isomorphism"
     category = "graphs"
     official_name = "graph_isomorphism"
+    score_function = "simple_str_match"
     levels = LEVELS
     paired = True
     rules = ("Two undirected graphs G1 and G2 are isomorphic when the nodes of G1 can be renamed "

@@ -42,6 +42,7 @@ class MaxFlow(Task[State]):
     name = "max_flow"
     category = "graphs"
     official_name = "max_flow"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("The network is directed and every edge has an integer capacity. A flow sends a "
              "non-negative amount along each edge, at most its capacity; at every node other than "

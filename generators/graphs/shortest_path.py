@@ -40,6 +40,7 @@ class ShortestPath(Task[State]):
     name = "shortest_path"
     category = "graphs"
     official_name = "shortest_distance_weighted"
+    score_function = "simple_str_match"
     levels = LEVELS
     rules = ("The graph is undirected and every edge has a positive integer weight. The length of "
              "a path is the sum of the weights of its edges. Find the length of the shortest path "

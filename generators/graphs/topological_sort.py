@@ -41,6 +41,7 @@ class TopologicalSort(Task[State]):
     name = "topological_sort"
     category = "graphs"
     official_name = "topological_sort"
+    score_function = "topological_sort_evaluator"
     levels = LEVELS
     rules = ("The graph is directed and has no cycles. A topological order lists every node "
              "exactly once so that for every edge u -> v, u comes before v. Find a topological "

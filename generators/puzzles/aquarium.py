@@ -34,6 +34,7 @@ class Aquarium(Task[State]):
     name = "aquarium"
     category = "puzzles"
     official_name = "aquarium"
+    score_function = "aquarium_evaluator"
     levels = LEVELS
     rules = ("The grid is divided into tanks (outlined regions). Fill some cells with water so "
              "that each row and each column holds exactly as many water cells as its clue. Water "

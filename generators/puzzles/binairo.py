@@ -42,6 +42,7 @@ class Binairo(Task[State]):
     name = "binairo"
     category = "puzzles"
     official_name = "binairo"
+    score_function = "binairo_evaluator"
     version = 2  # grey pictures (same look, palette PNG)
     levels = LEVELS
     unique = True

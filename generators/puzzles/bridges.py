@@ -45,6 +45,7 @@ class Bridges(Task[State]):
     name = "bridges"
     category = "puzzles"
     official_name = "bridges"
+    score_function = "bridges_evaluator"
     levels = LEVELS
     rules = ("Connect the islands with bridges. A bridge runs horizontally or vertically in a "
              "straight line between two islands with no island in between; two bridges never "

@@ -45,6 +45,7 @@ class Calcudoku(Task[State]):
     name = "calcudoku"
     category = "puzzles"
     official_name = "Calcudoku"
+    score_function = "calcudoku_evaluator"
     version = 2  # grey pictures (same look, palette PNG)
     levels = LEVELS
     rules = ("Fill the n x n grid with the numbers 1..n so that each number appears exactly once "

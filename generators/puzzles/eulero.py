@@ -35,6 +35,7 @@ class Eulero(Task[State]):
     name = "eulero"
     category = "puzzles"
     official_name = "eulero"
+    score_function = "eulero_evaluator"
     levels = LEVELS
     rules = ("Fill every empty cell of the n x n grid with a letter-number pair (letters A.., "
              "numbers 1..n). Each letter appears exactly once in every row and every column, each "

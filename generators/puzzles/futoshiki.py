@@ -161,6 +161,7 @@ class Futoshiki(Task[State]):
     name = "futoshiki"
     category = "puzzles"
     official_name = "futoshiki"
+    score_function = "futoshiki_evaluator"
     version = 2  # palette picture drawn from cached labels (the puzzles themselves are unchanged)
     levels = LEVELS
     rules = ("Fill the n x n grid with the numbers 1 to n so that each number appears exactly once "

@@ -37,6 +37,7 @@ class Hitori(Task[State]):
     name = "hitori"
     category = "puzzles"
     official_name = "hitori"
+    score_function = "hitori_evaluator"
     version = 2  # grey pictures (same look, palette PNG)
     levels = LEVELS
     rules = ("Shade some cells of the number grid. No number may appear twice among the unshaded "

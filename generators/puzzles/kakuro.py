@@ -519,6 +519,7 @@ class Kakuro(Task[State]):
     name = "kakuro"
     category = "puzzles"
     official_name = "kakuro"
+    score_function = "kakuro_evaluator"
     version = 3  # fills close sum-keeping swaps before a bit-mask uniqueness proof
     levels = LEVELS
     unique = True

@@ -36,6 +36,7 @@ class Kukurasu(Task[State]):
     name = "kukurasu"
     category = "puzzles"
     official_name = "Kukurasu"
+    score_function = "kukurasu_evaluator"
     version = 2  # grey pictures (same look, palette PNG)
     levels = LEVELS
     rules = ("Blacken some cells of the grid (1 = black, 0 = white). In each row, the column "

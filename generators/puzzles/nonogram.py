@@ -143,6 +143,7 @@ class Nonogram(Task[State]):
     name = "nonogram"
     category = "puzzles"
     official_name = "nonogram"
+    score_function = "nonogram_evaluator"
     levels = LEVELS
     unique = True
     rules = ("Fill some cells of the square grid. The numbers beside each row (left to right) and "

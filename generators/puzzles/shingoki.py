@@ -48,6 +48,7 @@ class Shingoki(Task[State]):
     name = "shingoki"
     category = "puzzles"
     official_name = "shingoki"
+    score_function = "shingoki_evaluator"
     levels = LEVELS
     rules = ("Draw a single closed loop along the grid lines, joining orthogonally adjacent grid "
              "points and never visiting a point twice. The loop passes through every circle: "

@@ -46,6 +46,7 @@ class Snake(Task[State]):
     name = "snake"
     category = "puzzles"
     official_name = "snake"
+    score_function = "snake_evaluator"
     levels = LEVELS
     unique = True            # the official score compares the cell set with the stored one
     rules = ("Draw a snake in the grid: a path of cells from S (the head) to E (the tail), each "

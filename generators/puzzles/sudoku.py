@@ -262,6 +262,7 @@ class Sudoku(Task[State]):
     name = "sudoku"
     category = "puzzles"
     official_name = "sudoku"
+    score_function = "sudoku_evaluator"
     levels = LEVELS
     unique = True
     rules = ("Fill the empty cells of the 9x9 grid with digits 1-9 so that every row, every "

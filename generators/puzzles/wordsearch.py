@@ -47,6 +47,7 @@ class WordSearch(Task[State]):
     name = "wordsearch"
     category = "puzzles"
     official_name = "wordsearch"
+    score_function = "wordsearch_evaluator"
     levels = LEVELS
     rules = ("A word is hidden in the letter grid along a straight line in one of eight directions: "
              "N (up), NE, E (right), SE, S (down), SW, W (left) or NW. It can be read exactly once. "
