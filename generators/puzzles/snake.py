@@ -47,6 +47,7 @@ class Snake(Task[State]):
     category = "puzzles"
     official_name = "snake"
     score_function = "snake_evaluator"
+    version = 2  # 2: the image question states the counts (official)
     levels = LEVELS
     unique = True            # the official score compares the cell set with the stored one
     rules = ("Draw a snake in the grid: a path of cells from S (the head) to E (the tail), each "
@@ -111,8 +112,11 @@ class Snake(Task[State]):
         n = state.n
         intro = f"Snake puzzle ({n} x {n}). {self.rules}"
         if variant == "image":
+            # the counts are written out as in the official image question (the picture shows
+            # them too): a row read from the image question alone is a whole puzzle
             body = ("The picture shows the grid with S and E marked; the column counts are above "
-                    "the grid and the row counts to its left.")
+                    f"the grid and the row counts to its left.\nRow counts, top to bottom: "
+                    f"{state.row_counts}\nColumn counts, left to right: {state.col_counts}")
         else:
             body = (f"Head S at (row,col) = ({state.start[0]},{state.start[1]}), tail E at "
                     f"({state.end[0]},{state.end[1]}).\nRow counts, top to bottom: "

@@ -6,7 +6,9 @@ tasks, the raw text for some (maze drawings, sokoban maps, sudoku lines), nothin
 vertex, wordsearch's word). helix's verifiers read helix's own state. An adapter converts both ways:
 
 - `to_helix(initial_state, question) -> dict`: the official cell (text, exactly as the row holds
-  it) and the row's question text -> helix's state. Raises `AdapterError` naming what is wrong;
+  it) and the row's question text -> helix's state. Raises `AdapterError` naming what is wrong.
+  An adapter may take a third argument, the row's reference answer, where the official row keeps
+  a fact nowhere else (wordsearch's word, drawn only in the picture);
 - `to_official(state, answer) -> str`: helix's state (and helix's reference answer, for the
   official shapes that carry a solution: kukurasu, wordladder, campsite, bridges) -> the text an
   official row holds, so that the official evaluator judges a helix row as helix does.
@@ -19,6 +21,7 @@ Adapters never import the generators (the verifier side stays independent of the
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import pkgutil
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ from typing import Any, Callable
 
 from verifiers.verdict import Verdict
 
-ToHelix = Callable[[str, str], dict[str, Any]]
+ToHelix = Callable[..., dict[str, Any]]  # (initial_state, question[, answer])
 ToOfficial = Callable[[dict[str, Any], str], str]
 
 
@@ -38,6 +41,7 @@ class AdapterError(ValueError):
 class Adapter:
     to_helix: ToHelix
     to_official: ToOfficial
+    reads_answer: bool = False  # to_helix takes the row's reference answer as a third argument
 
 
 def _json_to_helix(initial_state: str, question: str) -> dict[str, Any]:
@@ -63,7 +67,8 @@ _loaded = False
 def register(task: str, *, to_helix: ToHelix, to_official: ToOfficial) -> Adapter:
     if task in _ADAPTERS:
         raise ValueError(f"official adapter for {task!r} registered twice")
-    adapter = Adapter(to_helix=to_helix, to_official=to_official)
+    adapter = Adapter(to_helix=to_helix, to_official=to_official,
+                      reads_answer=len(inspect.signature(to_helix).parameters) >= 3)
     _ADAPTERS[task] = adapter
     return adapter
 
@@ -98,10 +103,13 @@ def _cell_text(initial_state: Any) -> str:
     return json.dumps(initial_state, ensure_ascii=False)
 
 
-def to_helix(task: str, initial_state: Any, question: str = "") -> dict[str, Any]:
-    """helix's state for an official row's `initial_state` (and question). Raises AdapterError."""
+def to_helix(task: str, initial_state: Any, question: str = "", answer: str = "") -> dict[str, Any]:
+    """helix's state for an official row's `initial_state` (and question, and reference answer
+    where the adapter needs it). Raises AdapterError."""
+    adapter = get(task)
     try:
-        state = get(task).to_helix(_cell_text(initial_state), question or "")
+        args = (_cell_text(initial_state), question or "")
+        state = adapter.to_helix(*args, answer or "") if adapter.reads_answer else adapter.to_helix(*args)
     except AdapterError:
         raise
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
@@ -121,13 +129,15 @@ def to_official(task: str, state: dict[str, Any] | str, answer: str = "") -> str
     return get(task).to_official(state, answer)
 
 
-def verify_official(task: str, initial_state: Any, question: str, response: str) -> Verdict:
-    """Judge a model response to an official row (its `initial_state` cell and question) with
-    helix's verifier. Never raises: a row helix cannot read is a verifier error, said as such."""
+def verify_official(task: str, initial_state: Any, question: str, response: str,
+                    answer: str = "") -> Verdict:
+    """Judge a model response to an official row (its `initial_state` cell, question and, where
+    the row has one, reference answer) with helix's verifier. Never raises: a row helix cannot
+    read is a verifier error, said as such."""
     from verifiers.registry import verify
 
     try:
-        state = to_helix(task, initial_state, question)
+        state = to_helix(task, initial_state, question, answer)
     except AdapterError as error:
         return Verdict(correct=False, status="verifier_error", reason=f"official row: {error}"[:500])
     except Exception as error:  # never raise, as every verifier entry point
