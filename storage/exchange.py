@@ -452,7 +452,8 @@ def helix_state(row: PublishedRow, task_name: str, state_format: StateFormat, wh
     empty with the facts in the question), or as stored when the file holds helix's shapes."""
     try:
         if state_format == "official":
-            return official.to_helix(task_name, row.initial_state, row.question, row.answer)
+            return official.to_helix(task_name, row.initial_state, row.question, row.answer,
+                                     row.question_text)
         state = json.loads(row.initial_state)
     except official.AdapterError as error:
         raise ExchangeError(f"{where}: {task_name}: {error}") from None

@@ -29,5 +29,6 @@ def test_reference_answer_is_accepted_in_each_format(row, fmt):
         pytest.skip("the official rules reject this reference answer (docs/official-differences.md)")
     task = by_official()[row["category"]]
     response = FORMATS[fmt].format(a=row["answer"].strip())
-    verdict = official.verify_official(task, row["initial_state"], row["question"], response)
+    verdict = official.verify_official(task, row["initial_state"], row["question"], response,
+                                       question_text=row["question_text"])
     assert verdict.correct, (task, fmt, verdict.status, verdict.reason, response[-300:])

@@ -186,7 +186,7 @@ def _unwrap_whole(answer: str) -> str:
 
 def clean(answer: str) -> str:
     """Strip markup that carries no answer: a code fence, math delimiters, \\text{}, bold, and a
-    sentence's full stop after a closing bracket, a quote, a digit or a lower-case letter
+    sentence's full stop after a closing bracket, a quote, a '|', a digit or a lower-case letter
     ("Answer: [1, 2].", "Answer: 42."). A period after anything else is left alone: nonogram
     rows end in '.' after '.' or 'X'."""
     answer = _unfence(answer.strip())
@@ -194,7 +194,7 @@ def clean(answer: str) -> str:
         answer = _unwrap_whole(answer.strip())
         answer = _WRAPPERS.sub(r"\1", answer)
     answer = answer.strip().strip("*").strip()
-    if len(answer) >= 2 and answer[-1] == "." and (answer[-2] in "]})\"'" or answer[-2].isdigit()
+    if len(answer) >= 2 and answer[-1] == "." and (answer[-2] in "]})|\"'" or answer[-2].isdigit()
                                                    or answer[-2].islower()):
         # "Answer: [1, 2].", "Answer: 42.", "Answer: the -> tie -> gun."; nonogram rows end
         # in '.' after '.' or 'X' and keep it

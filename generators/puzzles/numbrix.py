@@ -1,15 +1,20 @@
 """Numbrix (puzzles; official label `numbrix`).
 
-Fill an n x n grid with 1..n^2 so that consecutive numbers are orthogonal neighbours. The
-generator draws a random Hamiltonian path (backbite moves from a boustrophedon), reveals a share
-of its numbers, and adds the clue that separates the two first solutions a capped counter finds
-until the solution is unique. The solver extends the chain from the smallest clue up to n^2, then
-down to 1, pruning by distance and parity to the next clue and by cells left with no way out.
+Write numbers into the n x n grid so that 1, 2, ..., K form one chain of orthogonally adjacent
+cells that passes every given number at its place. K, the highest number, is at least the highest
+given one but need not be n^2, and cells off the chain stay empty: the official question says so,
+and the official generator's chains do not always cover the grid. The generator draws a random
+Hamiltonian path (backbite moves from a boustrophedon), now and then cut a few cells short, and
+reveals 1, the path's last number and a share of the others (the official puzzles always show 1
+and the highest number). The solver grows the chain from the smallest given number up to the
+highest one (then down to 1 if 1 is not given), keeping the next given number reachable through
+free cells in exactly the steps left (distance and parity), and counts a second chain.
 """
 
 from __future__ import annotations
 
 import random
+from collections import deque
 
 from pydantic import BaseModel
 
@@ -18,7 +23,7 @@ from generators.puzzles._path import grid_text, hamiltonian_path, manhattan, nei
 from generators.registry import register
 from generators.render import BLACK, BLUE, canvas, cell_center, grid, text_center, to_png
 
-# level: (grid side n, share of cells revealed before the uniqueness repair)
+# level: (grid side n, share of cells revealed, 1 and the last number included)
 LEVELS = {
     1: (4, 0.40),
     2: (5, 0.34),
@@ -26,79 +31,83 @@ LEVELS = {
     4: (7, 0.27),
     5: (8, 0.25),
 }
+SHORT_CHAINS = 0.25       # share of chains that stop 1..n cells before covering the grid
 NODE_BUDGET = 40_000      # search nodes per solution count
-MAX_REPAIRS = 24          # clues added to separate solutions before giving up
 MAX_RECORDED = 300        # steps kept for the skeleton (the count goes on silently)
 
 
 class State(BaseModel):
     n: int
     grid: list[list[int]]       # 0 = empty
-    solution: list[list[int]]
+    solution: list[list[int]]   # the drawn chain (0 = a cell off it)
 
 
 class Numbrix(Task[State]):
     name = "numbrix"
     category = "puzzles"
     official_name = "numbrix"
+    score_function = "numbrix_evaluator"
+    version = 2  # the chain runs 1..K with K free and cells may stay empty (the official rule)
     levels = LEVELS
-    rules = ("Fill every empty cell of the n x n grid with a number so that each of 1..n^2 appears "
-             "exactly once and every pair of consecutive numbers (k and k+1) sits in orthogonally "
-             "adjacent cells (sharing a side, never only a corner). The given numbers stay.")
-    answer_format = ("the completed grid, one row per line, numbers separated by '|', "
-                     "e.g. |1|2|3| on the first line of a 3 x 3 grid")
+    rules = ("Write numbers into empty cells of the n x n grid so that the grid holds 1, 2, ..., K, "
+             "each exactly once, for some highest number K, and every pair of consecutive numbers "
+             "(k and k+1) sits in orthogonally adjacent cells (sharing a side, never only a "
+             "corner): one chain from 1 to K. The given numbers stay where they are, so K is at "
+             "least the highest given number; K need not be n^2, and the cells the chain does "
+             "not use stay empty.")
+    answer_format = ("the grid, one row per line, cells between '|' and an empty cell left blank, "
+                     "e.g. |1|2| | for a first row of three cells whose last cell stays empty")
 
     def generate(self, rng: random.Random, level: int) -> State:
         n, share = self.params(level)
         path = hamiltonian_path(rng, n, n, moves=6 * n * n)
+        if rng.random() < SHORT_CHAINS:
+            path = path[:len(path) - rng.randint(1, n)]
+        length = len(path)
         values = [0] * (n * n)
         for i, cell in enumerate(path):
             values[cell] = i + 1
-        cells = list(range(n * n))
-        clued = set(rng.sample(cells, max(2, round(share * n * n))))
-        for _ in range(MAX_REPAIRS):
-            search = _Search(n, {values[c]: c for c in clued})
-            search.run(cap=2)
-            if search.exhausted:
-                raise Rejected("solution count over the node budget")
-            if search.count == 1:
-                grid_rows = [[values[r * n + c] if r * n + c in clued else 0 for c in range(n)]
-                             for r in range(n)]
-                return State(n=n, grid=grid_rows,
-                             solution=[values[r * n:(r + 1) * n] for r in range(n)])
-            other = next(s for s in search.solutions if s != values)
-            differ = sorted(c for c in cells if other[c] != values[c])
-            clued.add(rng.choice(differ))
-        raise Rejected("not unique after the clue repairs")
+        # 1 and the last number are always shown, as in the official puzzles
+        shown = {path[0], path[-1]}
+        shown |= set(rng.sample(path[1:-1], max(0, min(length - 2, round(share * n * n) - 2))))
+        return State(n=n, grid=[[values[r * n + c] if r * n + c in shown else 0 for c in range(n)]
+                                for r in range(n)],
+                     solution=[values[r * n:(r + 1) * n] for r in range(n)])
 
     def solve(self, state: State) -> Solution:
         n = state.n
         clues = {v: r * n + c for r, row in enumerate(state.grid) for c, v in enumerate(row) if v}
         search = _Search(n, clues, record=True)
+        low, top = min(clues), max(clues)
+        down = f", then downward from {low} to 1" if low > 1 else ""
         steps = [Step(kind="observe",
-                      text=f"The grid is {n} x {n}, so it holds 1..{n * n}; {len(clues)} numbers "
-                           f"are given. I extend the chain from the smallest given number "
-                           f"{min(clues)} upward to {n * n}, then downward to 1, checking that "
-                           "every next given number is still reachable (distance and parity) and "
-                           "that no empty cell is cut off.",
+                      text=f"The grid is {n} x {n}; {len(clues)} numbers are given, the highest "
+                           f"is {top}, so the chain runs at least to {top} and I stop it there "
+                           f"(cells it does not need stay empty). I extend the chain from {low} "
+                           f"upward to {top}{down}, checking that every next given number can "
+                           "still be reached through free cells in exactly the steps left "
+                           "(distance and parity).",
                       anchor=grid_text([v for row in state.grid for v in row], n))]
         search.run(cap=2)
-        if search.exhausted or not search.solutions:
+        if not search.solutions:
             raise Rejected("solver found no solution within the budget")
         steps += search.steps
         first = search.solutions[0]
         rows = [first[r * n:(r + 1) * n] for r in range(n)]
-        unique = search.count == 1
-        steps.append(Step(kind="check",
-                          text=("Searching on after the first completion finds no second one, so "
-                                "the solution is unique." if unique else
-                                "A second completion exists; the first one is valid.")
-                          + f" Search nodes: {search.nodes}.",
+        if search.exhausted:
+            counted, note = None, "The search budget ran out before a second chain was ruled out."
+        elif search.count == 1:
+            counted, note = 1, "Searching on after the first chain finds no second one: it is unique."
+        else:
+            counted, note = 2, "Another chain fits too; any valid chain is accepted."
+        steps.append(Step(kind="check", text=f"{note} Search nodes: {search.nodes}.",
                           anchor=grid_text(first, n)))
-        steps.append(Step(kind="conclude", text="Every number 1..n^2 is placed once and each "
-                          "consecutive pair is orthogonally adjacent."))
-        return Solution(answer=_format(rows), steps=steps, num_solutions=search.count,
-                        effort=search.nodes)
+        empty = first.count(0)
+        steps.append(Step(kind="conclude", text=f"Every number 1..{top} is placed once, each "
+                          "consecutive pair is orthogonally adjacent and every given number is in "
+                          "its place" + (f"; {empty} cells stay empty." if empty else ".")))
+        return Solution(answer=_format(rows), steps=steps, num_solutions=counted,
+                        effort=search.first_nodes)
 
     def question(self, state: State, variant: Variant) -> str:
         n = state.n
@@ -128,22 +137,24 @@ class Numbrix(Task[State]):
 
 
 def _format(rows: list[list[int]]) -> str:
-    return "\n".join("|" + "|".join(str(v) for v in row) + "|" for row in rows)
+    return "\n".join("|" + "|".join(str(v) if v else " " for v in row) + "|" for row in rows)
 
 
 class _Search:
-    """Capped depth-first count of completions. The chain grows from the smallest clue m up to
-    n^2, then from m down to 1; each placement must keep the next clue in that direction within
-    reach (Manhattan distance <= value gap, same parity) and must not strand an empty cell."""
+    """Capped depth-first count of chains 1..M, M the highest given number (a longer valid chain
+    cut at M stays valid, so stopping there loses no puzzle). The chain grows from the
+    smallest given m up to M, then from m down to 1; each placement must keep the next given
+    number in that direction reachable through free cells within the steps left, with the right
+    parity (the grid is a chessboard: every step changes colour)."""
 
     def __init__(self, n: int, clues: dict[int, int], record: bool = False):
-        self.n, self.total = n, n * n
+        self.n = n
         self.clues = clues
         self.clue_at = {cell: v for v, cell in clues.items()}
         self.nbrs = neighbours(n, n)
         self.record = record
-        self.m = min(clues)
-        self.order = list(range(self.m + 1, self.total + 1)) + list(range(self.m - 1, 0, -1))
+        self.m, self.top = min(clues), max(clues)
+        self.order = list(range(self.m + 1, self.top + 1)) + list(range(self.m - 1, 0, -1))
         # the next clue ahead of value v in its direction of travel (None: none left)
         values = sorted(clues)
         self.ahead: dict[int, int | None] = {}
@@ -152,9 +163,9 @@ class _Search:
                 self.ahead[v] = next((w for w in values if w > v), None)
             else:
                 self.ahead[v] = next((w for w in reversed(values) if w < v), None)
-        self.val = [0] * self.total
-        self.pos = [-1] * (self.total + 2)
-        self.count = self.nodes = 0
+        self.val = [0] * (n * n)
+        self.pos = [-1] * (self.top + 2)
+        self.count = self.nodes = self.first_nodes = 0
         self.exhausted = False
         self.solutions: list[list[int]] = []
         self.steps: list[Step] = []
@@ -179,6 +190,8 @@ class _Search:
             return
         if idx == len(self.order):
             self.count += 1
+            if not self.solutions:
+                self.first_nodes = self.nodes
             self.solutions.append(list(self.val))
             return
         self.nodes += 1
@@ -203,7 +216,7 @@ class _Search:
             if len(options) > 1 and k:
                 self._note("backtrack", f"Back at {prev}: try {v} at {_rc(u, self.n)} instead.")
             self._place(v, u)
-            why = self._blocked(v, u, head)
+            why = self._blocked(v, u)
             if why:
                 self._note("dead_end", f"{v} at {_rc(u, self.n)}: {why}.", anchor=True)
             else:
@@ -212,36 +225,35 @@ class _Search:
             if self.count >= cap or self.exhausted:
                 return
 
-    def _blocked(self, v: int, u: int, head: int) -> str | None:
-        """Why placing v at u cannot lead to a completion, or None."""
+    def _blocked(self, v: int, u: int) -> str | None:
+        """Why placing v at u cannot lead to a chain, or None."""
         w = self.ahead[v]
-        if w is not None:
-            gap, dist = abs(w - v), manhattan(u, self.clues[w], self.n)
-            if dist > gap:
-                return f"the given {w} is {dist} steps away but only {gap} ahead in the sequence"
-            if (gap - dist) % 2:
-                return f"parity: {w} is {dist} steps away, an odd detour from {gap}"
-        if v == self.total and self.m > 1:
-            head_after = self.pos[self.m]          # the chain turns back to grow down from m
-        else:
-            head_after = u
-        m_open = self.pos[self.m] if v > self.m and self.m > 1 else -1
-        near = self.nbrs[head] + self.nbrs[u] if v == self.total else self.nbrs[head]
-        for x in near:
-            if self.val[x]:
-                continue
-            exits = sum(1 for y in self.nbrs[x] if not self.val[y] or y == head_after or y == m_open)
-            if exits == 0:
-                return f"the empty cell {_rc(x, self.n)} is cut off"
-            if exits == 1 and not self._may_end(x):
-                return f"the empty cell {_rc(x, self.n)} has a single way in and cannot be an end"
+        if w is None:
+            return None
+        goal = self.clues[w]
+        gap, dist = abs(w - v), manhattan(u, goal, self.n)
+        if dist > gap:
+            return f"the given {w} is {dist} steps away but only {gap} ahead in the sequence"
+        if (gap - dist) % 2:
+            return f"parity: {w} is {dist} steps away, an odd detour from {gap}"
+        if self._free_distance(u, goal, gap) > gap:
+            return f"the free cells no longer lead to the given {w} within {gap} steps"
         return None
 
-    def _may_end(self, x: int) -> bool:
-        """Whether cell x can still hold 1 or n^2 (the only numbers with one path neighbour)."""
-        if x in self.clue_at:
-            return self.clue_at[x] in (1, self.total)
-        return any(e not in self.clues and self.pos[e] < 0 for e in (1, self.total))
+    def _free_distance(self, start: int, goal: int, limit: int) -> int:
+        """Steps from start to goal through empty non-given cells (breadth first, capped)."""
+        seen, frontier = {start}, deque([(start, 0)])
+        while frontier:
+            cell, d = frontier.popleft()
+            if d >= limit:
+                break
+            for x in self.nbrs[cell]:
+                if x == goal:
+                    return d + 1
+                if x not in seen and not self.val[x] and x not in self.clue_at:
+                    seen.add(x)
+                    frontier.append((x, d + 1))
+        return limit + 1
 
 
 def _rc(cell: int, n: int) -> str:

@@ -1,10 +1,12 @@
 """Tapa (puzzles; official label `tapa`).
 
-Shade cells black so that each clue lists the lengths of the black runs in the eight cells around
-it, the black cells form one orthogonally connected wall, no 2x2 block is all black and clue cells
-stay white. The generator grows a random connected wall without 2x2 blocks, reveals the clues of a
-share of its white cells, and adds the clue that kills a rival shading until a propagating search
-proves the shading unique.
+Shade cells black so that each clue k has exactly k black cells among the eight cells around it,
+all in one group that touches by sides or corners (the official rule: one number per clue, the
+black neighbours grouped by 8-connectivity), the black cells form one orthogonally connected wall,
+no 2x2 block is all black and clue cells stay white. The generator grows a random connected wall
+without 2x2 blocks, reveals the clues of a share of the white cells whose black neighbours form a
+single group (the only cells an official clue can sit on), and adds the clue that kills a rival
+shading until a propagating search proves the shading unique.
 """
 
 from __future__ import annotations
@@ -31,23 +33,29 @@ NODE_BUDGET = 4_000
 CLUE_ROUNDS = 30
 # the ring of eight neighbours, clockwise from the top-left
 RING = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
+# ring positions that touch each other by a side or a corner (a clue's black cells group this way)
+TOUCH = tuple(tuple(m for m, (r2, c2) in enumerate(RING) if max(abs(r - r2), abs(c - c2)) == 1)
+              for r, c in RING)
 UNKNOWN, WHITE, BLACK_CELL = -1, 0, 1
 
 
 class State(BaseModel):
     n: int
-    clues: dict[str, list[int]]  # "row,col" -> run lengths (sorted), [0] for no black neighbour
+    clues: dict[str, int]  # "row,col" -> number of black neighbours, all in one group
 
 
 class Tapa(Task[State]):
     name = "tapa"
     category = "puzzles"
     official_name = "tapa"
+    score_function = "tapa_evaluator"
+    version = 2  # one number per clue: black neighbours grouped by sides and corners (official rule)
     levels = LEVELS
-    rules = ("Shade some cells black. A clue cell stays white; its numbers are the lengths of the "
-             "groups of consecutive black cells among its eight neighbours (read around the ring; "
-             "the order of the numbers does not matter, 0 = no black neighbour). All black cells "
-             "form one orthogonally connected area, and no 2x2 block is entirely black.")
+    rules = ("Shade some cells black. A clue cell stays white; its number k says that exactly k of "
+             "the (up to) eight cells around it, by side or corner, are black and that these k "
+             "black cells form a single group, each touching another by a side or a corner "
+             "(0 = none of them is black). All black cells form one area connected through shared "
+             "sides, and no 2x2 block is entirely black.")
     answer_format = "the black cells as (row,col) pairs, 0-based, e.g. (0,1), (0,2), (1,2)"
 
     def generate(self, rng: random.Random, level: int) -> State:
@@ -55,7 +63,12 @@ class Tapa(Task[State]):
         black = _grow_wall(rng, n, round(n * n * black_share))
         whites = [i for i in range(n * n) if i not in black]
         clues = {i: _clue_of(black, n, i) for i in whites}
-        shown = set(rng.sample(whites, max(1, round(len(whites) * clue_share))))
+        # an official clue sits where the black neighbours form one group (never a 0 clue)
+        eligible = [i for i in whites if clues[i]]
+        if not eligible:
+            raise Rejected("no white cell can carry a clue")
+        wanted = max(1, round(len(whites) * clue_share))
+        shown = set(rng.sample(eligible, min(wanted, len(eligible))))
         for _ in range(CLUE_ROUNDS):
             search = _Search(n, {i: clues[i] for i in sorted(shown)}, record=False)
             search.run()
@@ -64,7 +77,7 @@ class Tapa(Task[State]):
             if search.count == 1:
                 return State(n=n, clues={f"{i // n},{i % n}": clues[i] for i in sorted(shown)})
             rival = next(s for s in search.solutions if set(s) != black)
-            shown.add(_splitting_clue(rng, n, black, rival, whites, shown))
+            shown.add(_splitting_clue(rng, n, black, rival, eligible, shown))
         raise Rejected("no unique clue set")
 
     def solve(self, state: State) -> Solution:
@@ -76,8 +89,9 @@ class Tapa(Task[State]):
             raise Rejected("unsolved within the search budget")
         black = search.solutions[0]
         steps = search.steps
-        steps.append(Step(kind="check", text="Every clue matches its ring, the black cells are "
-                          "connected and no 2x2 block is black.", anchor=search.first_anchor))
+        steps.append(Step(kind="check", text="Every clue sees its number of black neighbours in one "
+                          "group, the black cells are connected and no 2x2 block is black.",
+                          anchor=search.first_anchor))
         steps.append(Step(kind="conclude", text=f"{len(black)} black cells, as (row,col)."))
         return Solution(answer=pairs_text((i // n, i % n) for i in black), steps=steps,
                         num_solutions=search.count, effort=search.effort)
@@ -88,9 +102,9 @@ class Tapa(Task[State]):
             body = (f"The picture shows the {state.n}x{state.n} grid with its clue numbers; rows "
                     "and columns are numbered from 0 (row first).")
         else:
-            listed = "\n".join(f"({k}): {' '.join(map(str, v))}" for k, v in _sorted_clues(state))
+            listed = "\n".join(f"({k}): {v}" for k, v in _sorted_clues(state))
             body = (f"The grid is {state.n}x{state.n}, rows and columns numbered from 0. "
-                    f"Clue cells (row,col): numbers\n{listed}\nAll other cells are free.")
+                    f"Clue cells (row,col): number\n{listed}\nAll other cells are free.")
         return f"{intro}\n\n{body}\n\nWhich cells are black? Answer with {self.answer_format}."
 
     def render(self, state: State) -> list[bytes]:
@@ -100,19 +114,16 @@ class Tapa(Task[State]):
             for c in range(n):
                 draw.rectangle((x0 + c * cell, y0 + r * cell, x0 + (c + 1) * cell, y0 + (r + 1) * cell),
                                outline=BLACK, width=1)
-        for key, values in state.clues.items():
+        for key, value in state.clues.items():
             r, c = map(int, key.split(","))
-            text = " ".join(map(str, values))
-            text_center(draw, (x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell), text,
-                        24 if len(values) == 1 else 17)
+            text_center(draw, (x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell), str(value), 24)
         return [to_png(image)]
 
     def initial_state(self, state: State) -> dict:
-        return {"rows": state.n, "cols": state.n,
-                "clues": {k: list(v) for k, v in _sorted_clues(state)}}
+        return {"rows": state.n, "cols": state.n, "clues": dict(_sorted_clues(state))}
 
 
-def _sorted_clues(state: State) -> list[tuple[str, list[int]]]:
+def _sorted_clues(state: State) -> list[tuple[str, int]]:
     return sorted(state.clues.items(), key=lambda kv: tuple(map(int, kv[0].split(","))))
 
 
@@ -148,40 +159,41 @@ def _ring(n: int, i: int) -> list[int | None]:
     return [(r + dr) * n + c + dc if 0 <= r + dr < n and 0 <= c + dc < n else None for dr, dc in RING]
 
 
-def _runs(bits: list[bool]) -> list[int]:
-    """Lengths of the cyclic runs of True in an 8-ring, sorted; [0] for none."""
-    if all(bits):
-        return [8]
-    start = bits.index(False)
-    runs, length = [], 0
-    for k in range(1, 9):
-        if bits[(start + k) % 8]:
-            length += 1
-        elif length:
-            runs.append(length)
-            length = 0
-    return sorted(runs) or [0]
+def _clue_value(mask: int) -> int | None:
+    """The clue an 8-bit ring mask (bit k = ring position k black) shows: its number of black
+    cells when they form one group touching by sides or corners, 0 for none, None for several
+    groups (no single number describes them)."""
+    if not mask:
+        return 0
+    first = (mask & -mask).bit_length() - 1
+    seen, stack = 1 << first, [first]
+    while stack:
+        k = stack.pop()
+        for other in TOUCH[k]:
+            if mask >> other & 1 and not seen >> other & 1:
+                seen |= 1 << other
+                stack.append(other)
+    return bin(mask).count("1") if seen == mask else None
 
 
-def _clue_of(black: set[int], n: int, i: int) -> list[int]:
-    return _runs([j is not None and j in black for j in _ring(n, i)])
+def _clue_of(black: set[int], n: int, i: int) -> int | None:
+    return _clue_value(sum(1 << k for k, j in enumerate(_ring(n, i)) if j is not None and j in black))
 
 
 @lru_cache(maxsize=4096)
-def _patterns(clue: tuple[int, ...], open_mask: int) -> tuple[int, ...]:
-    """8-bit ring masks (bit k = ring position k black) within `open_mask` that give `clue`."""
-    return tuple(m for m in range(256) if m & ~open_mask == 0
-                 and _runs([bool(m >> k & 1) for k in range(8)]) == list(clue))
+def _patterns(clue: int, open_mask: int) -> tuple[int, ...]:
+    """8-bit ring masks (bit k = ring position k black) within `open_mask` that show `clue`."""
+    return tuple(m for m in range(256) if m & ~open_mask == 0 and _clue_value(m) == clue)
 
 
 def _splitting_clue(rng: random.Random, n: int, black: set[int], rival: list[int],
-                    whites: list[int], shown: set[int]) -> int:
-    """A white cell whose clue tells the intended shading from the rival one."""
+                    eligible: list[int], shown: set[int]) -> int:
+    """A clue-bearing white cell whose clue tells the intended shading from the rival one."""
     rival_set = set(rival)
-    direct = [i for i in whites if i in rival_set and i not in shown]
+    direct = [i for i in eligible if i in rival_set and i not in shown]
     if direct:
         return rng.choice(direct)
-    differ = [i for i in whites if _clue_of(rival_set, n, i) != _clue_of(black, n, i) and i not in shown]
+    differ = [i for i in eligible if _clue_of(rival_set, n, i) != _clue_of(black, n, i) and i not in shown]
     if not differ:
         raise Rejected("rival shading cannot be told apart")
     return rng.choice(differ)
@@ -190,13 +202,13 @@ def _splitting_clue(rng: random.Random, n: int, black: set[int], rival: list[int
 class _Search:
     """Propagation (clue ring patterns, 2x2 blocks, reachability of the wall) plus branching."""
 
-    def __init__(self, n: int, clues: dict[int, list[int]], record: bool):
+    def __init__(self, n: int, clues: dict[int, int], record: bool):
         self.n, self.clues, self.record = n, clues, record
         self.rings = {i: _ring(n, i) for i in clues}
         self.pats = {}
         for i, ring in self.rings.items():
             open_mask = sum(1 << k for k, j in enumerate(ring) if j is not None and j not in clues)
-            self.pats[i] = _patterns(tuple(sorted(clues[i])), open_mask)
+            self.pats[i] = _patterns(clues[i], open_mask)
         self.steps: list[Step] = []
         self.solutions: list[list[int]] = []
         self.count = self.nodes = self.effort = 0
@@ -213,7 +225,7 @@ class _Search:
 
     def _anchor(self, grid: list[int]) -> str:
         n = self.n
-        cells = [["".join(map(str, self.clues[i])) if i in self.clues else "?.#"[grid[i] + 1]
+        cells = [[str(self.clues[i]) if i in self.clues else "?.#"[grid[i] + 1]
                   for i in range(r * n, r * n + n)] for r in range(n)]
         return grid_text(cells)
 
@@ -297,7 +309,7 @@ class _Search:
                             forced.append(f"({j // n},{j % n}) white")
                 if forced:
                     changed = True
-                    reasons.append(f"clue {' '.join(map(str, self.clues[i]))} at ({i // n},{i % n}) "
+                    reasons.append(f"clue {self.clues[i]} at ({i // n},{i % n}) "
                                    f"forces {', '.join(forced)}")
             for r in range(n - 1):
                 for c in range(n - 1):

@@ -103,12 +103,16 @@ def _cell_text(initial_state: Any) -> str:
     return json.dumps(initial_state, ensure_ascii=False)
 
 
-def to_helix(task: str, initial_state: Any, question: str = "", answer: str = "") -> dict[str, Any]:
-    """helix's state for an official row's `initial_state` (and question, and reference answer
-    where the adapter needs it). Raises AdapterError."""
+def to_helix(task: str, initial_state: Any, question: str = "", answer: str = "",
+             question_text: str = "") -> dict[str, Any]:
+    """helix's state for an official row's `initial_state`, its questions and (where the adapter
+    needs it) its reference answer. Raises AdapterError. Give both questions where a row has
+    them: the official image question of the state-less graph tasks leaves the graph to the
+    picture, and only `question_text` writes it out."""
     adapter = get(task)
+    questions = "\n\n".join(q for q in (question, question_text) if q)
     try:
-        args = (_cell_text(initial_state), question or "")
+        args = (_cell_text(initial_state), questions)
         state = adapter.to_helix(*args, answer or "") if adapter.reads_answer else adapter.to_helix(*args)
     except AdapterError:
         raise
@@ -130,14 +134,14 @@ def to_official(task: str, state: dict[str, Any] | str, answer: str = "") -> str
 
 
 def verify_official(task: str, initial_state: Any, question: str, response: str,
-                    answer: str = "") -> Verdict:
-    """Judge a model response to an official row (its `initial_state` cell, question and, where
+                    answer: str = "", question_text: str = "") -> Verdict:
+    """Judge a model response to an official row (its `initial_state` cell, questions and, where
     the row has one, reference answer) with helix's verifier. Never raises: a row helix cannot
     read is a verifier error, said as such."""
     from verifiers.registry import verify
 
     try:
-        state = to_helix(task, initial_state, question, answer)
+        state = to_helix(task, initial_state, question, answer, question_text)
     except AdapterError as error:
         return Verdict(correct=False, status="verifier_error", reason=f"official row: {error}"[:500])
     except Exception as error:  # never raise, as every verifier entry point

@@ -46,7 +46,7 @@ def check(state: dict, answer: str) -> Verdict:
     if not isinstance(word, str) or not word:
         raise ValueError("initial_state.word must be a non-empty string")
     word = word.upper()
-    match = _ANSWER.fullmatch(answer.strip())
+    match = _ANSWER.fullmatch(answer.strip().removesuffix(".").strip())  # a sentence's full stop
     if not match:
         raise Unparsable("expected WORD DIRECTION @ (x,y), e.g. ELEPHANT NE @ (5,14)")
     said, direction = match.group(1).upper(), _direction(match.group(2))
