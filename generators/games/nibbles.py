@@ -1,8 +1,10 @@
 """Nibbles (games; official label `nibbles`).
 
 A snake on an n x n board must eat every apple. Each move the head steps one cell; the tail
-follows unless an apple was just eaten (then the snake grows by one). The snake dies on the board
-edge or its own body (the cell the tail leaves in that same move is free) and may not reverse.
+follows unless an apple was just eaten (then the snake grows by one). The official rules: the
+snake dies on the board edge or on any cell it occupies before the move, its tail's cell included
+(the head moves first), it may not reverse, and every listed move must be safe, also after the
+last apple.
 The solver picks apples in order of distance, plans each with A* over whole snake positions, and
 backtracks when a plan leaves the head unable to reach its own tail (a trap) or no plan exists.
 """
@@ -20,7 +22,7 @@ from generators.render import BLACK, GREEN, GREY, RED, canvas, text_center, titl
 
 # level: (board side, apples)
 LEVELS = {1: (6, 1), 2: (7, 2), 3: (8, 3), 4: (9, 4), 5: (10, 5)}
-SNAKE_LENGTH = 3
+SNAKE_LENGTH = 3  # the official generator starts at 2; 3 keeps the levels' effort apart
 NODE_BUDGET = 20_000  # A* expansions over all plans of one solve
 MOVES: dict[str, tuple[int, int]] = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
 OPPOSITE = {"up": "down", "down": "up", "left": "right", "right": "left"}
@@ -39,13 +41,17 @@ class Nibbles(Task[State]):
     name = "nibbles"
     category = "games"
     official_name = "nibbles"
+    version = 2  # official rules: the tail's cell is not free to enter, every move is checked
     levels = LEVELS
+    score_function = "nibbles_evaluator"
     rules = ("Snake (nibbles) on a square board, cells (row, column) from (0, 0) at the top left. "
              "Each move steps the head one cell up, down, left or right and the body follows; "
              "when the head enters an apple the snake eats it and grows by one cell (its tail "
-             "stays put that move). The snake dies if the head leaves the board or runs into its "
-             "body; the cell the tail leaves in the same move is free. The snake may not reverse "
-             "into the direction opposite to its last move. Eat every apple.")
+             "stays put that move). The snake dies if the head leaves the board or moves onto any "
+             "cell the snake occupies before the move, the tail's cell included (the head moves "
+             "before the tail does). The snake may not reverse into the direction opposite to its "
+             "last move. Eat every apple; every move you list must be safe, also after the last "
+             "apple.")
     answer_format = "the moves separated by spaces, e.g. up up left down"
 
     def generate(self, rng: random.Random, level: int) -> State:
@@ -191,7 +197,7 @@ class _Solver:
                 head = (snake[0][0] + dr, snake[0][1] + dc)
                 if not (0 <= head[0] < n and 0 <= head[1] < n) or head in blocked:
                     continue
-                if head in snake[:-1]:  # the tail cell frees up as the tail moves on
+                if head in snake:  # the tail's cell too: the head moves before the tail
                     continue
                 if head == target:  # eating: the tail stays
                     return list(path) + [move], (head,) + snake

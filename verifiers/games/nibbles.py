@@ -1,8 +1,10 @@
-"""Verifier for nibbles: replay the moves. The head steps one cell per move; entering an apple
-eats it and the snake grows (the tail stays that move), otherwise the tail moves on, so the cell
-it leaves is free for the head in that same move. Leaving the board, hitting the body, or
-reversing against the last direction kills the snake and rejects the answer. Accepted when every
-apple is eaten and no move killed the snake.
+"""Verifier for nibbles (the official rules): replay every move. The head steps one cell per move
+and may not enter any cell the snake occupies before the move, the tail's cell included (the
+head moves before the tail follows); entering an apple eats it and the snake grows (the tail stays
+that move). Leaving the board, hitting the snake, or reversing against the last direction kills
+the snake and rejects the answer, also in moves listed after the last apple. Accepted when every
+apple is eaten and no move killed the snake. The given direction must be the one from the
+second snake cell to the head (the official scorer refuses a board where it is not).
 
 Reads helix's state (`grid_size`, `snake` head first, `direction`, `apples`) and the public
 generator's key names (`initial_snake`, `initial_direction`)."""
@@ -33,6 +35,9 @@ def _read(state: dict) -> tuple[int, int, list[tuple[int, int]], str, set[tuple[
     direction = state.get("direction", state.get("initial_direction"))
     if not snake or direction not in DELTAS:
         raise ValueError("initial_state needs a snake and its direction")
+    if len(snake) > 1 and (snake[0][0] - snake[1][0], snake[0][1] - snake[1][1]) != DELTAS[direction]:
+        raise ValueError(f"initial_state.direction {direction!r} is not the way from the snake's "
+                         "second cell to its head")
     return rows, cols, snake, direction, set(_cells(state.get("apples"), "apples"))
 
 
@@ -41,20 +46,16 @@ def check(state: dict, answer: str) -> Verdict:
     moves = parse_moves(answer)
     parsed = " ".join(moves)
     for i, move in enumerate(moves, 1):
-        if not apples:
-            break  # the game is won the moment the last apple is eaten
-        if move == _OPPOSITE[direction] and len(snake) > 1:
+        if move == _OPPOSITE[direction]:
             return Verdict.reject(f"move {i} ({move}) reverses the snake", parsed=parsed)
         dr, dc = DELTAS[move]
         head = (snake[0][0] + dr, snake[0][1] + dc)
         if not (0 <= head[0] < rows and 0 <= head[1] < cols):
             return Verdict.reject(f"move {i} ({move}) runs off the board at {head}", parsed=parsed)
-        eats = head in apples
-        body = snake if eats else snake[:-1]  # a tail that moves on frees its cell
-        if head in body:
+        if head in snake:  # the tail's cell too: it is still there when the head arrives
             return Verdict.reject(f"move {i} ({move}) runs into the snake's body at {head}",
                                   parsed=parsed)
-        snake = [head] + body
+        snake = [head] + (snake if head in apples else snake[:-1])
         direction = move
         apples.discard(head)
     if apples:
