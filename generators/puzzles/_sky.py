@@ -339,44 +339,6 @@ def count_solutions(n: int, clues: Clues, givens: list[list[int]] | None, budget
     return found, [[m.bit_length() - 1 for m in cand] for cand, _ in search.solutions]
 
 
-def add_givens(n: int, clues: Clues, truth: list[list[int]], rng) -> list[list[int]]:
-    """Givens that make the puzzle solvable by line checks alone, hence unique: propagate, then
-    give the true height of a most ambiguous open cell (random among ties) until none is open.
-    Full clue sets leave 6x6 and 7x7 grids ambiguous almost always; this costs one propagation,
-    where giving a cell per rival found by a solution counter costs a full count per given."""
-    givens = [[0] * n for _ in range(n)]
-    search = SkySearch(n, clues, None, record=False)
-    search.propagate()
-    while True:
-        sizes = [m.bit_count() for m in search.cand]
-        widest = max(sizes)
-        if widest == 1:
-            return givens
-        i = rng.choice([i for i, size in enumerate(sizes) if size == widest])
-        r, c = divmod(i, n)
-        givens[r][c] = truth[r][c]
-        search.assign(i, truth[r][c])
-        search.propagate()
-
-
-def can_hide(n: int, clues: Clues, givens: list[list[int]], side: int, k: int,
-             budget: int) -> bool:
-    """Whether the clue `clues[side][k]` of a unique puzzle can go: it can exactly when no grid
-    fits the other clues and the givens while showing another count there. A search that runs
-    past its budget answers no (the clue stays)."""
-    hidden = tuple(list(c) for c in clues)
-    hidden[side][k] = 0
-    search = SkySearch(n, hidden, givens, record=False)
-    line = k if side >= 2 else n + k       # sides: top, bottom, left, right
-    table = search.tables[line]
-    seen = table.front if side in (0, 2) else table.back
-    search.every[line] &= ~seen[clues[side][k]]
-    try:
-        return search.count(1, budget) == 0
-    except OverBudget:
-        return False
-
-
 def framed(n: int, clues: tuple[list[int], ...], grid: list[list[int]]) -> str:
     """The grid with its clues around it as text (`.` = empty cell or no clue)."""
     top, bottom, left, right = clues

@@ -1,9 +1,11 @@
 """Campsite (puzzles; official label `campsite`), also known as Tents.
 
-Pitch one tent next to every tree (orthogonally, each tree paired with its own tent), tents never
-touch (not even diagonally), and the tents per row and column match the margins. The generator
-pitches non-touching tents first and grows a tree beside each; a propagating backtracking search
-proves the tent set unique (capped count), and ambiguous draws are rejected.
+The official rules: tents go on empty cells; every tent stands orthogonally next to at least one
+tree (there is no one-to-one pairing: a tree may have no tent, and two tents may share a tree);
+no two tents touch, not even diagonally; the tents per row and column match the margins. The
+generator pitches non-touching tents, grows a tree beside each and a few extra trees elsewhere
+(as in the public puzzles, trees may outnumber tents); a propagating backtracking search proves
+the tent set unique under these rules (capped count), and ambiguous draws are rejected.
 """
 
 from __future__ import annotations
@@ -17,20 +19,20 @@ from generators.puzzles._place import KING, ORTHO, board, grid_text, pairs_text
 from generators.registry import register
 from generators.render import BLUE, GREEN, text_center, to_png
 
-# level: (grid side n, number of tents = trees)
+# level: (grid side n, number of tents, extra trees beyond one beside each tent)
 LEVELS = {
-    1: (4, 3),
-    2: (5, 5),
-    3: (6, 7),
-    4: (7, 9),
-    5: (8, 12),
+    1: (4, 3, 1),
+    2: (5, 5, 1),
+    3: (6, 7, 2),
+    4: (7, 9, 2),
+    5: (8, 12, 3),
 }
 NODE_BUDGET = 20_000  # search nodes per solve; a draw that needs more is rejected
 TREE, TENT, EMPTY, OPEN = "T", "C", ".", "?"
 
 
 class State(BaseModel):
-    grid: list[str]               # rows of "T" (tree) and "X" (free cell), as the benchmark writes
+    grid: list[str]               # rows of "T" (tree) and "X" (empty cell), as the benchmark writes
     row_constraints: list[int]
     col_constraints: list[int]
 
@@ -39,17 +41,20 @@ class Campsite(Task[State]):
     name = "campsite"
     category = "puzzles"
     official_name = "campsite"
+    score_function = "campsite_evaluator"
+    version = 2  # the official rules: a tent needs a tree beside it, not a tree of its own
     levels = LEVELS
     unique = False
-    rules = ("Place tents on free cells. Every tree is paired with exactly one tent orthogonally "
-             "next to it (up, down, left or right) and every tent with exactly one tree; two tents "
-             "never touch, not even diagonally; the number of tents in each row and each column "
-             "equals the number written beside that row or below that column.")
+    rules = ("Place tents on empty cells (never on a tree). 1) Each tent must be orthogonally "
+             "adjacent (up, down, left or right) to at least one tree; a tree may be left "
+             "without a tent, and tents may share a tree. 2) No two tents are adjacent, not even "
+             "diagonally. 3) The number of tents in each row and each column equals the number "
+             "given for that row or column.")
     answer_format = ("the tent cells as a list of [row, column] pairs, 1-based with the top-left "
                      "cell [1, 1], e.g. [[1, 3], [3, 1], [4, 3]]")
 
     def generate(self, rng: random.Random, level: int) -> State:
-        n, tents = self.params(level)
+        n, tents, extra = self.params(level)
         cells = [(r, c) for r in range(n) for c in range(n)]
         rng.shuffle(cells)
         placed: list[tuple[int, int]] = []
@@ -68,6 +73,9 @@ class Campsite(Task[State]):
             tr, tc = rng.choice(spots)
             grid[tr][tc] = TREE
             taken.add((tr, tc))
+        # extra trees: the count of trees says nothing about the count of tents
+        for r, c in rng.sample(sorted(set(cells) - taken), extra):
+            grid[r][c] = TREE
         state = State(grid=["".join(row) for row in grid],
                       row_constraints=[sum(r == i for r, _ in placed) for i in range(n)],
                       col_constraints=[sum(c == i for _, c in placed) for i in range(n)])
@@ -87,7 +95,7 @@ class Campsite(Task[State]):
         tents = [(r + 1, c + 1) for r, c in search.first]
         steps = search.steps
         steps.append(Step(kind="check", text="Every row and column count matches, no two tents "
-                          "touch, and each tree can be paired with its own adjacent tent.",
+                          "touch, and every tent has a tree orthogonally next to it.",
                           anchor=grid_text(search.first_grid)))
         steps.append(Step(kind="conclude", text=f"The {len(tents)} tents, 1-based (row, column)."))
         return Solution(answer=pairs_text(tents, "[]"), steps=steps,
@@ -102,8 +110,8 @@ class Campsite(Task[State]):
         else:
             rows = "\n".join(f"row {i + 1}: {' '.join(row)}  (tents: {k})"
                              for i, (row, k) in enumerate(zip(state.grid, state.row_constraints)))
-            body = (f"The grid has {len(state.grid)} rows and columns; T is a tree, X a free cell.\n"
-                    f"{rows}\nTents per column, left to right: {state.col_constraints}")
+            body = (f"The grid has {len(state.grid)} rows and columns; T is a tree, X an empty "
+                    f"cell.\n{rows}\nTents per column, left to right: {state.col_constraints}")
         return f"{intro}\n\n{body}\n\nWhere are the tents? Answer with {self.answer_format}."
 
     def render(self, state: State) -> list[bytes]:
@@ -136,8 +144,8 @@ def _tree(draw, box: tuple[int, int, int, int]) -> None:
 
 
 class _Search:
-    """Backtracking over free cells with propagation (row/column counts, tent neighbours, trees
-    with one candidate left). Records steps up to the first solution, then counts a second."""
+    """Backtracking over the cells beside a tree, with propagation (row/column counts, a tent
+    empties its eight neighbours). Records steps up to the first solution, then counts a second."""
 
     def __init__(self, state: State, record: bool):
         self.n = len(state.grid)
@@ -159,9 +167,10 @@ class _Search:
             for c in range(n):
                 if grid[r][c] == OPEN and (r, c) not in near:
                     grid[r][c] = EMPTY
-        self._note("observe", f"The grid is {n}x{n} with {len(self.trees)} trees, so "
-                   f"{len(self.trees)} tents. Cells with no tree beside them stay empty (.); "
-                   "C marks a tent, ? an undecided cell.", grid)
+        self._note("observe", f"The grid is {n}x{n} with {len(self.trees)} trees and "
+                   f"{sum(self.rows)} tents to place. A tent needs a tree orthogonally next to it, "
+                   "so cells with no tree beside them stay empty (.); C marks a tent, ? an "
+                   "undecided cell.", grid)
         self._dfs(grid)
 
     def _note(self, kind: str, text: str, grid: list[list[str]] | None = None) -> None:
@@ -175,16 +184,14 @@ class _Search:
             return
         reasons = self._propagate(grid)
         if reasons is None:
-            self._note("dead_end", "A contradiction: a count or a tree can no longer be satisfied.")
+            self._note("dead_end", "A contradiction: a row or column count can no longer be met.")
             return
         if reasons:
             self._note("deduce", "; ".join(reasons[:6]) + (" ..." if len(reasons) > 6 else ""), grid)
         cell = self._pick(grid)
         if cell is None:
+            # propagation leaves no open cell only with every count met exactly
             tents = [(r, c) for r in range(self.n) for c in range(self.n) if grid[r][c] == TENT]
-            if not self._matching(tents):
-                self._note("dead_end", "The tents cannot be paired one-to-one with the trees.")
-                return
             self.count += 1
             if self.first is None:
                 self.first, self.first_grid = tents, [row[:] for row in grid]
@@ -203,14 +210,15 @@ class _Search:
                            "that cell must be empty.")
 
     def _pick(self, grid: list[list[str]]) -> tuple[int, int] | None:
-        """An undecided cell next to the tree with the fewest candidate cells."""
+        """The first undecided cell of the row or column with the fewest undecided cells."""
         best, best_k = None, 99
-        for r, c in self.trees:
-            opens = [(r + dr, c + dc) for dr, dc in ORTHO if self._at(grid, r + dr, c + dc) == OPEN]
-            if opens and len(opens) < best_k:
-                best, best_k = opens[0], len(opens)
-        if best is None:
-            best = next(((r, c) for r in range(self.n) for c in range(self.n) if grid[r][c] == OPEN), None)
+        n = self.n
+        for axis in (0, 1):
+            for i in range(n):
+                line = [(i, j) if axis == 0 else (j, i) for j in range(n)]
+                opens = [(r, c) for r, c in line if grid[r][c] == OPEN]
+                if opens and len(opens) < best_k:
+                    best, best_k = opens[0], len(opens)
         return best
 
     def _at(self, grid: list[list[str]], r: int, c: int) -> str | None:
@@ -260,37 +268,7 @@ class _Search:
                                 return None
                         reasons.append(f"{name} needs all its open cells as tents")
                         changed = True
-            for r, c in self.trees:
-                spots = [(r + dr, c + dc) for dr, dc in ORTHO
-                         if self._at(grid, r + dr, c + dc) in (OPEN, TENT)]
-                if not spots:
-                    return None
-                if len(spots) == 1 and grid[spots[0][0]][spots[0][1]] == OPEN:
-                    if not self._put(grid, *spots[0], TENT):
-                        return None
-                    reasons.append(f"the tree at ({r + 1},{c + 1}) has one free neighbour "
-                                   f"({spots[0][0] + 1},{spots[0][1] + 1}): a tent")
-                    changed = True
         return reasons
-
-    def _matching(self, tents: list[tuple[int, int]]) -> bool:
-        """Pair every tent with its own adjacent tree (augmenting paths)."""
-        if len(tents) != len(self.trees):
-            return False
-        owner: dict[tuple[int, int], tuple[int, int]] = {}
-        trees = set(self.trees)
-
-        def augment(tent: tuple[int, int], seen: set) -> bool:
-            for dr, dc in ORTHO:
-                tree = (tent[0] + dr, tent[1] + dc)
-                if tree in trees and tree not in seen:
-                    seen.add(tree)
-                    if tree not in owner or augment(owner[tree], seen):
-                        owner[tree] = tent
-                        return True
-            return False
-
-        return all(augment(t, set()) for t in tents)
 
 
 register(Campsite())

@@ -1,10 +1,12 @@
 """Word ladder (puzzles; official label `WordLadder`).
 
 Turn the start word into the target word one letter at a time, every rung a common English word
-from the project's packaged list (verifiers/puzzles/words.txt), in as few steps as possible. The
-generator picks a start word, runs a breadth-first search over the one-letter-change graph and
-draws a target whose shortest ladder has the level's length. The solver is the same BFS, recorded
-layer by layer, and reads the ladder back through the parents.
+from the project's packaged list (verifiers/puzzles/words.txt), no word twice. As in the official
+benchmark, any valid ladder is right, not only a shortest one. The generator picks a start word,
+runs a breadth-first search over the one-letter-change graph and draws a target whose shortest
+ladder takes a number of changes in the level's range (the official generator's ranges). The
+solver is the same BFS, recorded layer by layer, and reads a shortest ladder back through the
+parents.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from generators.puzzles._words import words_of_length
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, canvas, text_center, to_png
 
-# level: (word length, shortest ladder's word count min, max)
+# level: (word length, fewest changes (steps) from start to target: min, max), as the official
+# generator's min_steps / max_steps
 LEVELS = {
     1: (3, 3, 5),
     2: (4, 4, 6),
@@ -40,24 +43,26 @@ class WordLadder(Task[State]):
     name = "wordladder"
     category = "puzzles"
     official_name = "WordLadder"
+    score_function = "wordladder_evaluator"
+    version = 2  # the official rule: any valid ladder is right, not only a shortest one
     levels = LEVELS
     rules = ("Change the start word into the target word one letter at a time: each step replaces "
              "exactly one letter (the letters stay in place; none is added or removed), every word "
-             "on the way is a common English word (no names or abbreviations), and no word is "
-             "used twice. Use as few steps as possible: the ladder must be a shortest one.")
+             "on the way is a valid common English word (no names or abbreviations), and no word "
+             "is used twice. Any such ladder is accepted; it need not be the shortest.")
     answer_format = ('the whole ladder from the start word to the target word as a list of quoted '
                      'words, e.g. ["how", "hot", "got", "get", "met"]')
 
     def generate(self, rng: random.Random, level: int) -> State:
-        length, shortest, longest = self.params(level)
+        length, fewest, most = self.params(level)
         start = rng.choice(_main_component(length))
         dist = _bfs(start, length)[0]
-        # a uniform draw over the level's ladder lengths that this start word can reach
-        reachable = sorted({d + 1 for d in dist.values() if shortest <= d + 1 <= longest})
+        # a uniform draw over the level's distances that this start word can reach
+        reachable = sorted({d for d in dist.values() if fewest <= d <= most})
         if not reachable:
-            raise Rejected("no target at the level's ladder lengths")
-        rungs = rng.choice(reachable)
-        far = sorted(w for w, d in dist.items() if d == rungs - 1)
+            raise Rejected("no target at the level's distances")
+        changes = rng.choice(reachable)
+        far = sorted(w for w, d in dist.items() if d == changes)
         return State(start_word=start, target_word=rng.choice(far))
 
     def solve(self, state: State) -> Solution:
@@ -66,9 +71,10 @@ class WordLadder(Task[State]):
         graph = _graph(length)
         steps = [Step(kind="observe",
                       text=f"Start {start}, target {target}, {length} letters. Each rung changes "
-                           "one letter, so I search breadth first: layer k holds every word "
-                           "reachable in k changes and not earlier; the first layer that holds "
-                           "the target gives the shortest ladder.",
+                           "one letter; any valid ladder will do, and a breadth-first search "
+                           "finds one that is also short: layer k holds every word reachable in "
+                           "k changes and not earlier; the first layer that holds the target "
+                           "gives a shortest ladder.",
                       anchor=f"layer 0: {start}")]
         parent = {start: ""}
         layer, depth = [start], 0
@@ -99,12 +105,12 @@ class WordLadder(Task[State]):
             i = next(k for k in range(length) if a[k] != b[k])
             steps.append(Step(kind="deduce", text=f"{a} -> {b}: letter {i + 1} changes "
                               f"from {a[i]} to {b[i]}."))
-        steps.append(Step(kind="conclude", text=f"The target first appears in layer {depth}, so "
-                          f"a shortest ladder has {depth} changes and {depth + 1} words.",
+        steps.append(Step(kind="conclude", text=f"The target first appears in layer {depth}: this "
+                          f"ladder has {depth} changes and {depth + 1} words, no word twice.",
                           anchor=" -> ".join(ladder)))
         answer = "[" + ", ".join(f'"{w}"' for w in ladder) + "]"
         # effort = the ladder's changes: BFS node counts depend on how dense each word length's
-        # graph is (5-letter words connect more sparsely than 4-letter ones), the length does not
+        # graph is (5-letter words connect more sparsely than 4-letter ones), the distance does not
         return Solution(answer=answer, steps=steps, effort=depth)
 
     def question(self, state: State, variant: Variant) -> str:

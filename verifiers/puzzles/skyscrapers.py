@@ -1,6 +1,9 @@
-"""Verifier for skyscrapers: the answer must be a Latin square of 1..n that keeps every given height
-(`grid`, optional, 0 = empty) and in which every clue (0 = no clue) equals the number of buildings
-seen from its side. Judged by the rules, so any valid grid is accepted.
+"""Verifier for skyscrapers, by the official rules: the answer must be a Latin square of 1..n in
+which every clue equals the number of buildings seen from its side. As in the official evaluator
+(VLMEvalKit mmhelix skyscrapers_evaluator.py) a clue 0 is no constraint. Judged by the rules, so
+any valid grid is accepted. The state is the official one, `n` and the four clue lists; a `grid`
+of given heights (0 = empty) is read only for rows made by version 1 of the task, which gave
+some heights.
 Answer: `[[3, 2, 1], [1, 3, 2], ...]` (also one row of numbers per line)."""
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ def _state(state: dict) -> tuple[int, dict[str, list[int]], list[list[int]] | No
                 isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= n for v in values):
             raise ValueError(f"initial_state.{side} must be {n} clues 0..{n}")
         clues[side] = values
+    # version-1 rows only: the official puzzle has no givens
     givens = int_matrix(state, "grid", n, n, 0, n) if state.get("grid") is not None else None
     return n, clues, givens
 

@@ -1,18 +1,15 @@
-"""Verifier for wordladder, by the rules: the ladder starts at the start word and ends at the
-target, each step changes exactly one letter in place, no word repeats, every word is in the
-packaged word list (verifiers/puzzles/words.txt), and the ladder is a shortest one.
-
-Choice: the question asks for a shortest ladder (the level is defined by the shortest length), so
-a longer valid ladder is rejected with a reason saying so; every shortest ladder is accepted, not
-only the stored one. The shortest length is computed here by breadth-first search over the list.
-Accepted spellings: `["how", "hot", "got"]`, `[how, hot, got]`, `how -> hot -> got`,
+"""Verifier for wordladder, by the official rules: the ladder starts at the start word and ends at
+the target, each step changes exactly one letter in place, no word repeats, and every word is in
+the packaged word list (verifiers/puzzles/words.txt). Any valid ladder is accepted, however long:
+the official evaluator (VLMEvalKit mmhelix wordladder_eval.py) does not ask for a shortest one.
+The official evaluator checks words against NLTK's `words` corpus; helix checks its own packaged
+list (the official generator needs a network download, and the public rows took their words from
+this list). Accepted spellings: `["how", "hot", "got"]`, `[how, hot, got]`, `how -> hot -> got`,
 `how, hot, got`, any case."""
 
 from __future__ import annotations
 
 import re
-from collections import deque
-from functools import lru_cache
 
 from verifiers.puzzles._words import word_set
 from verifiers.registry import register
@@ -20,7 +17,7 @@ from verifiers.verdict import Unparsable, Verdict
 
 _SEPARATORS = re.compile(r"\s*(?:,|->|→|=>|\s)\s*")
 _WORD = re.compile(r"[a-z]{1,30}")
-MAX_WORDS = 200
+MAX_WORDS = 5000  # a bound against hostile text only: the rules set no length limit
 
 
 def parse_ladder(answer: str) -> list[str]:
@@ -38,35 +35,6 @@ def parse_ladder(answer: str) -> list[str]:
     return parts
 
 
-@lru_cache(maxsize=8)
-def _neighbours(length: int) -> dict[str, tuple[str, ...]]:
-    buckets: dict[str, list[str]] = {}
-    words = sorted(w for w in word_set() if len(w) == length)
-    for w in words:
-        for i in range(length):
-            buckets.setdefault(w[:i] + "_" + w[i + 1:], []).append(w)
-    return {w: tuple(v for i in range(length) for v in buckets[w[:i] + "_" + w[i + 1:]] if v != w)
-            for w in words}
-
-
-def shortest_changes(start: str, target: str) -> int | None:
-    """Fewest one-letter changes from start to target through listed words, or None."""
-    graph = _neighbours(len(start))
-    if start not in graph or target not in graph:
-        return None
-    dist = {start: 0}
-    queue = deque([start])
-    while queue:
-        word = queue.popleft()
-        if word == target:
-            return dist[word]
-        for nxt in graph[word]:
-            if nxt not in dist:
-                dist[nxt] = dist[word] + 1
-                queue.append(nxt)
-    return None
-
-
 def check(state: dict, answer: str) -> Verdict:
     start, target = state.get("start_word"), state.get("target_word")
     if not (isinstance(start, str) and isinstance(target, str) and start and len(start) == len(target)):
@@ -74,6 +42,9 @@ def check(state: dict, answer: str) -> Verdict:
     start, target = start.lower(), target.lower()
     ladder = parse_ladder(answer)
     parsed = "[" + ", ".join(f'"{w}"' for w in ladder) + "]"
+    if len(ladder) < 2:
+        return Verdict.reject("a ladder lists at least the start word and the target word",
+                              parsed=parsed)
     if ladder[0] != start:
         return Verdict.reject(f"the ladder must start at {start}, not {ladder[0]}", parsed=parsed)
     if ladder[-1] != target:
@@ -91,10 +62,6 @@ def check(state: dict, answer: str) -> Verdict:
             if len(word) != len(prev) or sum(a != b for a, b in zip(prev, word)) != 1:
                 return Verdict.reject(f"{prev} -> {word} does not change exactly one letter",
                                       parsed=parsed)
-    best = shortest_changes(start, target)
-    if best is not None and len(ladder) - 1 > best:
-        return Verdict.reject(f"the ladder is valid but takes {len(ladder) - 1} changes; the "
-                              f"shortest takes {best}", parsed=parsed)
     return Verdict.accept(parsed=parsed)
 
 
