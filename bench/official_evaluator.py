@@ -22,6 +22,8 @@ import contextlib
 import importlib
 import io
 import json
+import random
+import re
 import sys
 import types
 from collections import Counter
@@ -74,13 +76,59 @@ def cell(text: str):
     return text
 
 
+_DIGIT = re.compile(r"\d")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
+def mutations(answer: str, k: int, rng: random.Random) -> list[str]:
+    """Up to k near misses of an answer: one digit changed, two tokens swapped, or one token
+    dropped (most are wrong; the point is that both judges say the same)."""
+    out: list[str] = []
+    for _ in range(k * 4):
+        if len(out) >= k:
+            break
+        kind = rng.randrange(3)
+        digits, tokens = list(_DIGIT.finditer(answer)), list(_TOKEN.finditer(answer))
+        if kind == 0 and digits:
+            m = rng.choice(digits)
+            new = answer[:m.start()] + str((int(m.group()) + rng.randrange(1, 10)) % 10) + answer[m.end():]
+        elif kind == 1 and len(tokens) >= 2:
+            i = rng.randrange(len(tokens) - 1)
+            a, b = tokens[i], tokens[i + 1]
+            new = answer[:a.start()] + b.group() + answer[a.end():b.start()] + a.group() + answer[b.end():]
+        elif kind == 2 and len(tokens) >= 2:
+            m = rng.choice(tokens)
+            new = answer[:m.start()] + answer[m.end():]
+        else:
+            continue
+        if new != answer and new not in out:
+            out.append(new)
+    return out
+
+
+def official_verdict(metric, prediction: str, reference: str, state) -> bool | str:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return bool(metric.evaluate(prediction, reference, state))
+    except Exception as error:  # the official evaluator raising stops its whole run there
+        return f"{type(error).__name__}: {error}"[:160]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file", help="a benchmark file in the published layout (.tsv, .jsonl, .parquet)")
     parser.add_argument("--vlmevalkit", required=True, type=Path, help="path of a VLMEvalKit checkout")
     parser.add_argument("--json", action="store_true", help="the per-task counts as JSON")
+    parser.add_argument("--mutations", type=int, default=0, metavar="K",
+                        help="also judge K near misses of each reference answer with both the "
+                             "official evaluator and helix's verifier, and count disagreements")
     args = parser.parse_args(argv)
-    from storage.exchange import read_published
+    from storage.exchange import official_names, read_published
+    from verifiers import official
+    from verifiers.registry import verify_answer
+
+    tasks = official_names()
+    rng = random.Random(0)
 
     metrics = load_metrics(args.vlmevalkit)
     rows = read_published(Path(args.file))
@@ -96,16 +144,29 @@ def main(argv: list[str] | None = None) -> int:
             counts["evaluator not loaded"] += 1
             examples.setdefault(row.category, f"{name}: {metrics[name]}")
             continue
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                ok = bool(metrics[name].evaluate(row.answer, row.answer, cell(row.initial_state)))
-        except Exception as error:  # the official evaluator raising stops its whole run there
+        state = cell(row.initial_state)
+        ok = official_verdict(metrics[name], row.answer, row.answer, state)
+        if isinstance(ok, str):
             counts["raised"] += 1
-            examples.setdefault(row.category, f"{type(error).__name__}: {error}"[:160])
+            examples.setdefault(row.category, ok)
             continue
         counts["accepted" if ok else "rejected"] += 1
         if not ok:
             examples.setdefault(row.category, f"index {row.index}: rejected")
+        if args.mutations:
+            task = tasks[row.category]
+            helix_state = official.to_helix(task, row.initial_state, row.question, row.answer,
+                                            row.question_text)
+            for near in mutations(row.answer, args.mutations, rng):
+                theirs = official_verdict(metrics[name], near, row.answer, state)
+                ours = verify_answer(task, helix_state, near).correct
+                counts["near misses"] += 1
+                if theirs is not ours:
+                    # which judge accepts: "official only" are answers helix rejects
+                    counts["disagree: official only" if theirs is True else
+                           "disagree: helix only" if ours else "disagree: official raised"] += 1
+                    examples.setdefault(f"{row.category} (disagree)",
+                                        f"index {row.index}: {near[:60]!r} official {theirs}, helix {ours}")
     total = Counter()
     for counts in tally.values():
         total.update(counts)
@@ -115,9 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{len(rows)} rows: " + ", ".join(f"{k} {v}" for k, v in sorted(total.items())))
         for category, counts in sorted(tally.items()):
-            if set(counts) != {"accepted"}:
-                print(f"  {category:<32} {dict(counts)}  {examples.get(category, '')}")
-    return 0 if set(total) <= {"accepted"} else 1
+            if set(counts) - {"accepted", "near misses"}:
+                print(f"  {category:<32} {dict(counts)}  {examples.get(category, '')}"
+                      f"  {examples.get(category + ' (disagree)', '')}")
+    return 0 if set(total) <= {"accepted", "near misses"} else 1
 
 
 if __name__ == "__main__":

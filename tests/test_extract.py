@@ -182,3 +182,14 @@ def test_continuation_is_bounded():
     """A response of half a million short lines after the marker costs one short scan."""
     response = "Answer: 1\n" + "2\n" * 500_000
     assert extract_answer(response).count("\n") == 64
+
+
+@pytest.mark.parametrize("text", ["[, 8, 6]", "4,, 5", "[1, , 2]"])
+def test_a_list_with_an_empty_entry_is_not_read(text):
+    """A near miss of the official evaluator check: '[, 8, 6, ...]' (a vertex dropped) was read as
+    the list without it and judged as a route."""
+    from verifiers.parse import parse_int_list
+    from verifiers.verdict import Unparsable
+
+    with pytest.raises(Unparsable, match="empty entry"):
+        parse_int_list(text)

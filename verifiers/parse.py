@@ -43,6 +43,10 @@ def parse_int_list(answer: str) -> list[int]:
     text = answer.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
+    items = [item.strip() for item in text.split(",")]
+    if len(items) > 1 and any(not item for item in items[:-1]):
+        # "[, 8, 6]" or "4,, 5": a number is missing, the list is not the one meant
+        raise Unparsable("an empty entry in the list")
     parts = [p for p in re.split(r"\s*(?:,|->|→|\s)\s*", text.strip()) if p]
     if not parts:
         raise Unparsable("expected a list of integers, got an empty list")
