@@ -73,6 +73,9 @@ def main() -> None:
     p.add_argument("--instances", type=int, default=10)
     p.add_argument("--tasks", nargs="+")
     p.add_argument("--out", default=str(ROOT / "bench" / "RESULTS_generation.md"))
+    p.add_argument("--merge", action="store_true",
+                   help="replace only the measured tasks' rows of the existing .csv (a task whose "
+                        "version changed) and rewrite the report from the merged rows")
     args = p.parse_args()
     ref = reference()
     rows = []
@@ -85,11 +88,25 @@ def main() -> None:
             rows.append(row)
             print(f"{name:<34} L{level} {1000 * row['mean_s']:8.2f} ms  ref {r if r else '-':>7}  "
                   f"x{row['speedup'] or 0:7.1f}  {row['verdicts_per_s']:9.0f} verdicts/s", flush=True)
+    if args.merge and Path(args.out).with_suffix(".csv").exists():
+        measured = {r["task"] for r in rows}
+        with open(Path(args.out).with_suffix(".csv"), newline="") as handle:
+            kept = [_typed(r) for r in csv.DictReader(handle) if r["task"] not in measured]
+        rows = sorted(kept + rows, key=lambda r: (registry.names().index(r["task"]), r["level"]))
     with open(Path(args.out).with_suffix(".csv"), "w", newline="") as handle:  # beside the report
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     write_markdown(rows, Path(args.out), args)
+
+
+def _typed(row: dict) -> dict:
+    """A .csv row back as numbers (empty reference cells stay None)."""
+    out: dict = {"task": row["task"], "level": int(row["level"]), "instances": int(row["instances"])}
+    for key, value in row.items():
+        if key not in out:
+            out[key] = float(value) if value not in ("", None) else None
+    return out
 
 
 def write_markdown(rows: list[dict], path: Path, args) -> None:
@@ -99,7 +116,8 @@ def write_markdown(rows: list[dict], path: Path, args) -> None:
     lines = [
         "# Generation and verification benchmark",
         "",
-        f"Command: `.venv/bin/python bench/generation.py --instances {args.instances}`  ",
+        f"Command: `.venv/bin/python bench/generation.py --instances {args.instances}` (tasks whose "
+        "version changed since: rerun with `--tasks ... --merge`)  ",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         "single process, one job at a time (as the reference was measured).  ",
         "ms / instance = CPU time of generate + solve + render (picture included), warm-up excluded "
