@@ -76,8 +76,9 @@ class Task(ABC, Generic[State]):
     rules: ClassVar[str]
     # how the answer must be written, with an example
     answer_format: ClassVar[str]
-    # the official benchmark's score function label (metric_info)
-    score_function: ClassVar[str] = "exact_match"
+    # the official evaluator's metric for the task (`metric_info.score_function` of the published
+    # rows: `simple_str_match` or `<task>_evaluator`); every task names its own
+    score_function: ClassVar[str]
     # True where the official scoring compares with the stored answer: solution proved unique
     unique: ClassVar[bool] = False
     # generation attempts per instance before giving up (each attempt has its own derived seed).

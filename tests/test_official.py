@@ -110,3 +110,28 @@ def test_verify_official_never_raises_on_odd_rows():
     for task in generators.names():
         verdict = official.verify_official(task, "}{", "", "Answer: 3")
         assert verdict.status in ("verifier_error", "wrong", "unparsable", "ok")
+
+
+# the metric names of VLMEvalKit's MM-HELIX evaluator (`metrics` in its mmhelix/metrics.py)
+OFFICIAL_METRICS = {
+    "simple_str_match", "sliding_puzzle_evaluator", "eulero_evaluator", "hanoi_evaluator",
+    "maze_evaluator", "minesweeper_evaluator", "numbrix_evaluator", "sokoban_evaluator",
+    "snake_evaluator", "wordsearch_evaluator", "hamiltonian_path_evaluator",
+    "hamiltonian_cycle_evaluator", "eulerian_path_evaluator", "eulerian_cycle_evaluator",
+    "topological_sort_evaluator", "24points_evaluator", "calcudoku_evaluator", "cryptomath_evaluator",
+    "kukurasu_evaluator", "skyscrapers_evaluator", "wordladder_evaluator", "aquarium_evaluator",
+    "binairo_evaluator", "campsite_evaluator", "futoshiki_evaluator", "hitori_evaluator",
+    "nonogram_evaluator", "bridges_evaluator", "kakuro_evaluator", "shingoki_evaluator",
+    "tapa_evaluator", "nibbles_evaluator", "sudoku_evaluator"}
+
+
+@pytest.mark.parametrize("task", generators.names())
+def test_every_task_names_the_official_metric(task):
+    """The official evaluator falls back to string match on a name it does not know (it did for
+    the old `exact_match` label): each task carries the name the published rows carry."""
+    name = generators.get(task).score_function
+    assert name in OFFICIAL_METRICS
+    published = {json.loads(r["metric_info"])["score_function"] for r in sample_rows()
+                 if by_official()[r["category"]] == task}
+    if published:
+        assert published == {name}
