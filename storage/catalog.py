@@ -17,8 +17,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 import weakref
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -182,42 +184,63 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None,
 def query(root: Path, sql: str, release: str | None = None,
           timeout_s: float | None = None) -> tuple[list[str], list[tuple]]:
     """Run one read-only statement against the store in the sandbox; (column names, rows).
-    Interrupted after `timeout_s` (QueryTimeout) or by Ctrl-C (KeyboardInterrupt: DuckDB
-    notices the signal while it runs)."""
+    Interrupted after `timeout_s` (QueryTimeout) or by Ctrl-C (KeyboardInterrupt).
+
+    The statement runs in a worker thread while this (main) thread waits in short slices: a
+    signal reaches Python only between bytecodes of the main thread, so a Ctrl-C arriving while
+    DuckDB's C++ code had not yet begun to watch for it was lost and the query ran on; here the
+    main thread always receives it and interrupts the connection itself."""
     check_read_only(sql)
     limit = QUERY_TIMEOUT_S if timeout_s is None else timeout_s
     con = sandbox(root, release=release)
-    expired = threading.Event()
+    outcome: dict[str, Any] = {}
+    # waited on instead of Thread.join: a join interrupted by Ctrl-C leaves the thread looking
+    # finished to later joins (CPython), and the process would exit under a running query
+    done = threading.Event()
 
-    def stop() -> None:
-        expired.set()
-        con.interrupt()
-
-    timer = threading.Timer(limit, stop)
-    timer.daemon = True
-    timer.start()
-    try:
+    def run() -> None:
+        nonlocal con
         try:
-            cursor = con.execute(sql)
-        except duckdb.InvalidInputException as error:
-            if "reading the stream registered" not in str(error):
-                raise
-            # a damaged shard must not take the table offline: serve the readable ones
-            con.close()
-            con = sandbox(root, release=release, checked=True)
-            cursor = con.execute(sql)
-        columns = [d[0] for d in cursor.description or []]
-        return columns, cursor.fetchall()
-    except (duckdb.InterruptException, RuntimeError) as error:
-        if expired.is_set():
+            try:
+                cursor = con.execute(sql)
+            except duckdb.InvalidInputException as error:
+                if "reading the stream registered" not in str(error):
+                    raise
+                # a damaged shard must not take the table offline: serve the readable ones
+                con.close()
+                con = sandbox(root, release=release, checked=True)
+                cursor = con.execute(sql)
+            outcome["result"] = ([d[0] for d in cursor.description or []], cursor.fetchall())
+        except BaseException as error:  # handed to the main thread as it is
+            outcome["error"] = error
+        finally:
+            con.close()  # by the thread that ran it: DuckDB refuses a close from another one
+            done.set()
+
+    worker = threading.Thread(target=run, name="helix-sql", daemon=True)
+    deadline = time.monotonic() + limit
+    timed_out = False
+    worker.start()
+    while not done.is_set():
+        try:
+            done.wait(0.1)
+        except KeyboardInterrupt:
+            con.interrupt()
+            done.wait(10)
+            raise KeyboardInterrupt from None
+        if time.monotonic() > deadline and not timed_out:
+            timed_out = True
+            con.interrupt()
+    error = outcome.get("error")
+    if error is not None:
+        if isinstance(error, (duckdb.InterruptException, RuntimeError)) and timed_out:
             raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped "
                                "(--timeout or HELIX_SQL_TIMEOUT_S raises the limit)") from None
-        if "interrupted" in str(error).lower():
+        if isinstance(error, (duckdb.InterruptException, RuntimeError)) and \
+                "interrupted" in str(error).lower():
             raise KeyboardInterrupt from None
-        raise
-    finally:
-        timer.cancel()
-        con.close()
+        raise error
+    return outcome["result"]
 
 
 def format_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> str:
