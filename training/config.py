@@ -81,6 +81,10 @@ class DataConfig(_Strict):
         default_factory=lambda: ["elaborated", "skeleton"], description="preference order")
     expert_format: Literal["full", "answer_only"] = Field(
         "full", description="answer_only: the expert reply is just \\boxed{answer} (tiny demos)")
+    prompt_format: Literal["question", "state"] = Field(
+        "question", description="question: the task's question (text or image variant); state: "
+        "the task's name and its state as compact JSON, `h_index {\"citations\":[3,0,6]}` (every fact "
+        "of the instance and no rules text: a whole instance fits a tiny policy's context; text only)")
     max_prompts: int | None = Field(None, ge=1, description="cap on store prompts (a fixed set)")
     max_prompt_tokens: int = Field(4096, ge=16)
     truncation_side: Literal["middle", "left"] = Field(
@@ -214,6 +218,9 @@ class TrainConfig(_Strict):
             self.prompts_per_step = 128 if self.use_gpu else 8
         if self.algo.algorithm == "luffy" and self.rollout.n_on < 2:
             raise ValueError("luffy replaces one of n_on rollouts by the trace: n_on must be >= 2")
+        if self.data.variant == "image" and self.data.prompt_format == "state":
+            raise ValueError("data.prompt_format: state is text only (the state replaces the question "
+                             "and its pictures); use data.variant: text")
         if self.data.variant == "image" and self.policy.path is None and not self.policy.tiny.vision:
             raise ValueError("data.variant: image needs a vision-language policy "
                              "(policy.path of a VL model, or policy.tiny.vision: true)")

@@ -76,12 +76,24 @@ def load_store_prompts(cfg: DataConfig) -> list[Prompt]:
         rows = _round_robin(list(by_task.values()))[: cfg.max_prompts]
     image = cfg.variant == "image"
     return [Prompt(id=r["id"], source="helix", task=r["task"], category=r["category"],
-                   level=r["level"], question=r["question"] if image else r["question_text"],
+                   level=r["level"], question=_question(r, cfg),
                    judge="verifier", initial_state=r["initial_state"], answer=r["answer"],
                    expert=None if r["trace"] is None else
                    expert_reply(r["trace"], r["final_answer"], cfg.expert_format),
                    images=tuple(i["bytes"] for i in r["images"]) if image else ())
             for r in rows]
+
+
+def state_prompt(task: str, initial_state: str) -> str:
+    """The compact prompt: the task's name and its state as compact JSON (every fact of the
+    instance, no rules text)."""
+    return f"{task} {json.dumps(json.loads(initial_state), separators=(',', ':'), ensure_ascii=False)}"
+
+
+def _question(row: dict, cfg: DataConfig) -> str:
+    if cfg.prompt_format == "state":
+        return state_prompt(row["task"], row["initial_state"])
+    return row["question"] if cfg.variant == "image" else row["question_text"]
 
 
 def _round_robin(groups: list[list[dict]]) -> list[dict]:
