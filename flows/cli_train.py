@@ -52,6 +52,10 @@ def cmd_train(args) -> int:
     print(f"\ntrain {result['run_id']}: {result['steps']} steps in {result['wall_seconds']:.1f} s; "
           f"last reward {last.get('reward_mean', 0):.3f}, gate on {last.get('gate_on_fraction', 0):.2f}")
     print(f"checkpoint: {result['checkpoint']}")
+    if result.get("best"):
+        best = result["best"]
+        print(f"best:       {best['checkpoint']} (step {best['step']}, {best['eval_set']} {best['metric']} "
+              f"{best['value']:.3f})")
     print(f"curves:     {result['curves']}")
     print(f"query:      helix sql \"select step, reward_mean, gate_on_fraction, loss from train_steps "
           f"where run_id = '{result['run_id']}' order by step\"")

@@ -89,18 +89,33 @@ def read_steps(run_dir: Path) -> list[dict[str, Any]]:
     return list({r["step"]: r for r in rows}.values())  # a resumed run re-logs its steps
 
 
-def plot_curves(rows: list[dict[str, Any]], out: Path, title: str) -> Path:
+def plot_curves(rows: list[dict[str, Any]], out: Path, title: str,
+                evals: dict[str, dict[str, list[tuple[int, float]]]] | None = None) -> Path:
+    """Reward, gate and loss by step; with `evals` (training.evaluation.curves) one more panel per
+    evaluation set: greedy and pass@k accuracy overall (bold) and greedy per task (thin)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    evals = evals or {}
+    fig, axes = plt.subplots(1, 3 + len(evals), figsize=(13 + 4.3 * len(evals), 3.6), squeeze=False)
+    axes = axes[0]
     steps = [r["step"] for r in rows]
     for ax, key in zip(axes, ("reward_mean", "gate_on_fraction", "loss")):
         ax.plot(steps, [r[key] for r in rows])
         ax.set_title(key)
         ax.set_xlabel("step")
+    for ax, (name, series) in zip(axes[3:], sorted(evals.items())):
+        for key, points in series.items():
+            xs, ys = zip(*points)
+            overall = "/" not in key
+            ax.plot(xs, ys, marker="o" if overall else None, linewidth=2 if overall else 0.8,
+                    alpha=1 if overall else 0.6, label=key.removeprefix("greedy/"))
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"held-out accuracy ({name})")
+        ax.set_xlabel("step")
+        ax.legend(fontsize=6, loc="best")
     fig.suptitle(title)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -111,19 +126,41 @@ def plot_curves(rows: list[dict[str, Any]], out: Path, title: str) -> Path:
 
 @task(name="ensure-instances", cache_policy=NO_CACHE)
 def ensure_instances(cfg: TrainConfig) -> int:
-    """Build the configured tasks' instances (with skeleton traces) when the store lacks them."""
-    from flows.build import BuildConfig, build_chunk, plan_chunks
+    """Build the configured tasks' instances (with skeleton traces) when the store lacks them: the
+    training split, and the held-out `val` split that evaluation during training reads."""
+    splits = [cfg.data.split]
+    if cfg.eval.every and cfg.eval.split == "val" and cfg.data.split != "val":
+        splits.append("val")
+    return sum(_ensure_split(cfg, split) for split in splits)
+
+
+def _ensure_split(cfg: TrainConfig, split: str) -> int:
+    from flows.build import BuildConfig, build_chunk, plan_chunks, taken_ids
     from storage.catalog import query
     from storage.shards import resolve_root
 
     root = resolve_root(cfg.data.data_root)
-    _, rows = query(root, f"select count(*) from instances where split = '{cfg.data.split}'")
+    _, rows = query(root, f"select count(*) from instances where split = '{split}'")
     if rows[0][0] or not cfg.data.ensure_per_level or not cfg.data.tasks or cfg.data.release:
         return 0  # a release is frozen: nothing is ever added to it
     build = BuildConfig(tasks=cfg.data.tasks, levels=cfg.data.levels, per_level=cfg.data.ensure_per_level,
-                        split=cfg.data.split, seed=cfg.seed, data_root=str(root),
+                        split=split, seed=cfg.seed, data_root=str(root),
                         chunk_size=cfg.data.ensure_per_level)
-    return sum(build_chunk(c, build, build.run_id(), root).instances for c in plan_chunks(build))
+    chunks = plan_chunks(build)
+    taken = taken_ids(build, root, chunks)  # splits stay disjoint: no val puzzle is a train one
+    return sum(build_chunk(c, build, build.run_id(), root, taken=taken).instances for c in chunks)
+
+
+@task(name="check-eval-set", cache_policy=NO_CACHE)
+def check_eval_set(cfg: TrainConfig) -> list[tuple[str, int]]:
+    """The held-out sets the run will evaluate, (name, prompts), before the job starts: a missing
+    val split is one line naming what to build, not a worker's traceback minutes later."""
+    if not cfg.eval.every:
+        return []
+    from training.data import load_prompts
+    from training.evaluation import held_out_sets
+
+    return [(s.name, len(s.prompts)) for s in held_out_sets(cfg, load_prompts(cfg.data))]
 
 
 @flow(name="train", log_prints=True)
@@ -134,11 +171,21 @@ def train(config: TrainConfig = TrainConfig()) -> dict[str, Any]:
                 config.algo.algorithm, config.steps, config.prompts_per_step, config.config_hash())
     built = ensure_instances(config)
     if built:
-        logger.info("built %d instances (the store had none for this split)", built)
+        logger.info("built %d instances (the store had none for the training or the held-out split)", built)
+    for name, n in check_eval_set(config):
+        logger.info("held-out evaluation every %d steps on %s: %d prompts", config.eval.every, name, n)
     result = run_train_job(config)
     run_dir = Path(result["run_dir"])
     rows = read_steps(run_dir)
-    png = plot_curves(rows, run_dir / "curves.png", f"{config.run_id()} ({config.algo.algorithm})")
+    from training.evaluation import curves, read_evals
+
+    eval_rows = read_evals(run_dir)
+    eval_curves = curves(eval_rows)
+    png = plot_curves(rows, run_dir / "curves.png", f"{config.run_id()} ({config.algo.algorithm})",
+                      eval_curves)
+    if eval_rows:
+        create_table_artifact(key="train-evals", table=eval_table(eval_curves),
+                              description=f"held-out accuracy of train run {config.run_id()}")
     every = max(1, len(rows) // 50)
     create_table_artifact(key="train-curves", table=[
         {k: (round(r[k], 4) if isinstance(r[k], float) else r[k]) for k in CURVE_COLUMNS}
@@ -148,5 +195,31 @@ def train(config: TrainConfig = TrainConfig()) -> dict[str, Any]:
         f"# train {config.run_id()}\n\n{config.algo.algorithm}, {len(rows)} steps, "
         f"config hash `{config.config_hash()}`\n\nlast step: reward {last.get('reward_mean', 0):.3f}, "
         f"gate on {last.get('gate_on_fraction', 0):.2f}, loss {last.get('loss', 0):.4f}\n\n"
-        f"checkpoint `{result['checkpoint']}` (HF folder in `hf/`), curves `{png}`\n"))
-    return {**result, "curves": str(png), "logged_steps": len(rows)}
+        f"checkpoint `{result['checkpoint']}` (HF folder in `hf/`), curves `{png}`\n"
+        + eval_summary(eval_curves, result.get("best"))))
+    return {**result, "curves": str(png), "logged_steps": len(rows),
+            "evaluations": len({r["step"] for r in eval_rows})}
+
+
+def eval_table(series: dict[str, dict[str, list[tuple[int, float]]]]) -> list[dict[str, Any]]:
+    """One row per evaluation set and step: overall greedy / pass@k and greedy per task."""
+    table: dict[tuple[str, int], dict[str, Any]] = {}
+    for name, by_key in series.items():
+        for key, points in by_key.items():
+            for step, value in points:
+                table.setdefault((name, step), {"set": name, "step": step})[key] = round(value, 4)
+    return [table[k] for k in sorted(table)]
+
+
+def eval_summary(series: dict[str, dict[str, list[tuple[int, float]]]], best: dict[str, Any] | None) -> str:
+    """The run summary's held-out lines: first and last accuracy per set, and the best checkpoint."""
+    lines = []
+    for name, by_key in sorted(series.items()):
+        parts = [f"{key} {points[0][1]:.3f} (step {points[0][0]}) -> {points[-1][1]:.3f} (step {points[-1][0]})"
+                 for key, points in by_key.items() if "/" not in key]
+        lines.append(f"held-out `{name}`: " + ", ".join(parts))
+    if best:
+        lines.append(f"best checkpoint `{best['checkpoint']}`: step {best['step']}, {best['eval_set']} "
+                     f"{best['metric']} {best['value']:.3f}"
+                     + (f" (= `{best['step_checkpoint']}`)" if best.get("step_checkpoint") else ""))
+    return "\n" + "\n\n".join(lines) + "\n" if lines else ""

@@ -19,7 +19,8 @@ and each shard is read end to end and judged:
 - `schema`: a column the table's row model (storage.schema.TABLES) does not declare, a declared
   column of another Arrow type, or a required column missing (columns added later with a default
   may be missing in older shards: that is schema evolution, not damage);
-- `partition`: rows whose task or level differ from the folder they are stored in;
+- `partition`: rows whose task or level differ from the folder they are stored in (training
+  logs are filed by run: storage.schema.RUN_TABLES);
 - `picture`: an image that is not a complete PNG (signature, chunk CRCs up to IEND);
 
 and the store as a whole:
@@ -53,7 +54,7 @@ from pydantic import BaseModel
 
 from storage import ledger
 from storage.maintenance import sha256, writer_lock
-from storage.schema import TABLES, arrow_schema
+from storage.schema import RUN_TABLES, TABLES, arrow_schema
 from storage.shards import MANIFEST_DIR, TMP_DIR, write_json_atomic
 
 QUARANTINE_DIR = "_quarantine"
@@ -195,7 +196,7 @@ def check_shard(root: Path, table: str, path: Path, recorded: dict[str, set[str]
             data = {} if schema_issues else {
                 name: batch.column(name).to_pylist() for name in ("task", "level", "images")
                 if name in columns and (name != "images" or pictures)}
-            if {"task", "level"} <= columns and data:
+            if {"task", "level"} <= columns and data and table not in RUN_TABLES:
                 off = [(t, lv) for t, lv in zip(data["task"], data["level"])
                        if t != folder_task or str(lv) != folder_level]
                 if off:

@@ -163,10 +163,44 @@ class TrainStepRow(Row):
     update_tokens_per_s: typing.Optional[float] = Field(None, description="tokens through the update's "
                                                         "forwards (old log-probs + each epoch) per second")
     mfu_update: typing.Optional[float] = None
+    # added with the learning-rate schedule (training/schedule.py)
+    lr: typing.Optional[float] = Field(None, description="the learning rate of this step's update")
+
+
+class TrainEvalRow(Row):
+    """One group (source, task, level, category) of one held-out evaluation during a training run
+    (training/evaluation.py). A log like `train_steps`: it holds the evaluation's seconds. A
+    run's overall accuracy at a step is the sum of `*_correct` over `prompts` of its rows."""
+
+    id: str = Field(description="hash of (run id, step, eval set, source, task, level)")
+    run_id: str
+    config_hash: str
+    step: int = Field(description="optimizer steps taken when evaluated (0 = the untrained policy)")
+    eval_set: str = Field(description="the held-out split ('val') or 'benchmark:<name>'")
+    source: str
+    task: str
+    category: str
+    level: int
+    prompts: int
+    greedy_correct: int
+    greedy_accuracy: float
+    greedy_truncated: int = Field(description="greedy replies that hit the token budget")
+    greedy_len_mean: float = Field(description="mean greedy reply length, tokens")
+    pass_k: int = Field(description="samples per prompt for pass@k (0 = not measured)")
+    temperature: typing.Optional[float] = Field(description="of the pass@k samples")
+    pass_k_correct: typing.Optional[int] = Field(description="prompts with at least one right sample")
+    pass_at_k: typing.Optional[float]
+    sample_accuracy: typing.Optional[float] = Field(description="right samples / all samples (pass@1 "
+                                                    "at the temperature)")
+    eval_seconds: float = Field(description="wall time of the whole evaluation (all its rows)")
 
 
 TABLES: dict[str, type[Row]] = {"instances": InstanceRow, "traces": TraceRow, "serg_cache": CacheRow,
-                                 "evals": EvalRow, "train_steps": TrainStepRow}
+                                 "evals": EvalRow, "train_steps": TrainStepRow,
+                                 "train_evals": TrainEvalRow}
+# training logs: their shards are filed by run (`task=<run id>/level=0`), so a `task` or `level`
+# column (train_evals: the evaluated puzzles') says nothing about the folder
+RUN_TABLES = frozenset({"train_steps", "train_evals"})
 
 
 def _arrow_type(annotation) -> tuple[pa.DataType, bool]:

@@ -161,6 +161,30 @@ class OptimConfig(_Strict):
         "(the loss normaliser is still the whole batch's)")
     logits_chunk: int = Field(2048, ge=1, description="response tokens whose vocabulary logits exist "
                               "at once (log-probabilities never materialise the full logits)")
+    schedule: Literal["constant", "cosine", "linear"] = Field(
+        "constant", description="the learning rate after warm-up, one value per training step: "
+        "constant (lr), or cosine / linear decay from lr to lr x min_lr_ratio at the end of `steps`")
+    warmup_steps: int = Field(0, ge=0, description="linear warm-up over the first steps, from lr x "
+                              "warmup_start_ratio at step 0 to lr at this step; 0 = none")
+    warmup_start_ratio: float = Field(0.0, ge=0, le=1, description="where the warm-up starts, as a "
+                                      "fraction of lr (0: the first update only fills AdamW's moments)")
+    min_lr_ratio: float = Field(0.0, ge=0, le=1, description="cosine / linear: the lr the decay reaches "
+                                "at the end of `steps`, as a fraction of lr")
+
+
+class MlflowConfig(_Strict):
+    tracking_uri: str = Field(description="where runs go: a server (http://host:5000) or a local store "
+                              "(sqlite:///path/mlflow.db); needs the `mlflow` extra")
+    experiment: str = Field("helix", description="experiment name (created when missing)")
+
+
+class TrackingConfig(_Strict):
+    """Experiment tracking beside steps.jsonl (training/tracking.py); rank 0 only. Not part of the
+    config hash: switching it on for a resumed run keeps the run and its checkpoints."""
+
+    tensorboard: bool = Field(True, description="TensorBoard event files under <run dir>/tensorboard/")
+    mlflow: MlflowConfig | None = Field(None, description="also log params and metrics to MLflow; "
+                                        "none = off")
 
 
 class LoraConfig(_Strict):
@@ -185,6 +209,66 @@ class ParallelConfig(_Strict):
                               "memory (a 7B policy on one GPU), at the cost of speed")
 
 
+class EvalConfig(_Strict):
+    """Held-out evaluation during training (training/evaluation.py): greedy (and pass@k) accuracy
+    on store instances of a split never trained on, by source, task, level and category, into
+    `evals.jsonl` and the store's `train_evals` table; the best policy kept as `checkpoints/best`."""
+
+    every: int = Field(10, ge=0, description="evaluate every this many steps, and at the end (and at "
+                       "step 0 with at_start); 0 = off. 10: examples/ahpo_tiny.yaml's 20-step loop takes "
+                       "~0.3 s (11 %) longer; a greedy evaluation of N prompts costs about N / (prompts x "
+                       "n_on) of a step's generation, and pass@k (1 + k) times that")
+    split: Literal["val", "benchmark"] = Field(
+        "val", description="the held-out split; never the training split (`helix generate --split val` "
+        "builds val instances)")
+    tasks: list[str] = Field(default_factory=list, description="empty = the training prompts' tasks")
+    levels: list[int] = Field(default_factory=list, description="empty = data.levels")
+    per_task_level: int = Field(8, ge=1, description="at most this many instances per task and level: a "
+                                "fixed, seeded, task-balanced set, chosen once per run")
+    seed: int = Field(0, description="draws the held-out subset and the pass@k samples (the same at "
+                      "every evaluation, so the curve moves only with the weights)")
+    pass_k: int = Field(0, ge=0, le=64, description="samples per prompt for pass@k (right if any of "
+                        "the k is); 0 = greedy only")
+    temperature: float = Field(1.0, gt=0, description="the temperature of the pass@k samples")
+    max_new_tokens: int | None = Field(None, ge=1, description="reply budget; none = rollout.max_new_tokens")
+    benchmark: str | None = Field(None, description="also evaluate this stored benchmark "
+                                  "(`helix benchmark list`), reported apart from the split")
+    benchmark_per_task_level: int = Field(2, ge=1, description="cap per task and level of the benchmark")
+    best_metric: Literal["greedy", "pass_at_k"] = Field(
+        "greedy", description="the held-out split's accuracy that picks `checkpoints/best` "
+        "(pass_at_k needs pass_k)")
+    at_start: bool = Field(True, description="evaluate the untrained policy at step 0 (the baseline)")
+
+    @field_validator("split", mode="before")
+    @classmethod
+    def _held_out(cls, split: Any) -> Any:
+        if split == "train":
+            raise ValueError("train would measure the policy on the prompts it is trained on; use val "
+                             "(`helix generate --split val ...` builds it) or benchmark")
+        return split
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, tasks: list[str]) -> list[str]:
+        from generators import registry
+
+        return registry.require_known(tasks)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        bad = [lv for lv in levels if lv not in (1, 2, 3, 4, 5)]
+        if bad:
+            raise ValueError(f"levels must be within 1..5, got {bad[0]}")
+        return levels
+
+    @model_validator(mode="after")
+    def _metric(self) -> "EvalConfig":
+        if self.best_metric == "pass_at_k" and not self.pass_k:
+            raise ValueError("best_metric pass_at_k needs pass_k >= 1 (samples per prompt)")
+        return self
+
+
 class TrainConfig(_Strict):
     name: str = "ahpo"
     seed: int = 0
@@ -198,8 +282,10 @@ class TrainConfig(_Strict):
     reward: RewardConfig = Field(default_factory=RewardConfig)
     algo: AlgoConfig = Field(default_factory=AlgoConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
     lora: LoraConfig = Field(default_factory=LoraConfig)
     parallel: ParallelConfig = Field(default_factory=ParallelConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
     output_dir: str = "runs"
     checkpoint_every: int = Field(50, ge=1)
     log_every: int = Field(10, ge=1, description="steps per train_steps shard")
@@ -218,6 +304,9 @@ class TrainConfig(_Strict):
             self.prompts_per_step = 128 if self.use_gpu else 8
         if self.algo.algorithm == "luffy" and self.rollout.n_on < 2:
             raise ValueError("luffy replaces one of n_on rollouts by the trace: n_on must be >= 2")
+        if self.optim.warmup_steps and self.optim.warmup_steps >= self.steps:
+            raise ValueError(f"optim.warmup_steps ({self.optim.warmup_steps}) must be below steps "
+                             f"({self.steps}): the run would end inside its warm-up")
         if self.data.variant == "image" and self.data.prompt_format == "state":
             raise ValueError("data.prompt_format: state is text only (the state replaces the question "
                              "and its pictures); use data.variant: text")
@@ -263,8 +352,8 @@ class TrainConfig(_Strict):
                              f"{available:g}")
 
     def config_hash(self) -> str:
-        # where it runs and where it resumes from do not change the numbers
-        skip = {"output_dir", "resume_from", "ray_address", "submit", "job_extras"}
+        # where it runs, where it resumes from and what tracks it do not change the numbers
+        skip = {"output_dir", "resume_from", "ray_address", "submit", "job_extras", "tracking"}
         return stable_hash("train", self.model_dump(mode="json", exclude=skip), digest_size=6)
 
     def run_id(self) -> str:

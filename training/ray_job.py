@@ -25,15 +25,18 @@ RESULT_FILE = "result.json"
 
 class StepLog:
     """Buffers step metrics and writes them as one `train_steps` shard per `every` steps (a shard
-    per step would flood the store; the catalog de-duplicates ids if a resumed run rewrites)."""
+    per step would flood the store; the catalog de-duplicates ids if a resumed run rewrites).
+    Every step also goes to `tracker` (TensorBoard, MLflow: training/tracking.py), which other
+    results (evaluations) are logged to as well."""
 
-    def __init__(self, cfg: TrainConfig):
+    def __init__(self, cfg: TrainConfig, tracker=None):
         from storage.shards import resolve_root
 
         self.cfg, self.rows = cfg, []
         self.root = resolve_root(cfg.data.data_root)
         self.run_id = cfg.run_id()
         self.jsonl = cfg.run_dir() / "steps.jsonl"
+        self.tracker = tracker
 
     def add(self, metrics: dict[str, Any]) -> None:
         row = {"id": stable_hash("train_step", self.run_id, metrics["step"]), "run_id": self.run_id,
@@ -41,6 +44,8 @@ class StepLog:
         self.rows.append(row)
         with open(self.jsonl, "a") as handle:  # live tail for the flow and humans
             handle.write(json.dumps(row) + "\n")
+        if self.tracker is not None:
+            self.tracker.log(metrics["step"], metrics)
 
     def flush(self) -> None:
         if not self.rows:
@@ -50,6 +55,15 @@ class StepLog:
         write_shard(self.root, "train_steps", self.rows, task=self.run_id, level=0,
                     run_id=self.run_id, part=self.rows[0]["step"])
         self.rows = []
+        if self.tracker is not None:
+            self.tracker.flush()  # TensorBoard shows what the store has
+
+    def close(self, failed: bool = False) -> None:
+        try:
+            self.flush()
+        finally:
+            if self.tracker is not None:
+                self.tracker.close(failed=failed)
 
 
 def run_training(cfg: TrainConfig, *, rank: int = 0, world: int = 1, rollout=None,
@@ -60,11 +74,28 @@ def run_training(cfg: TrainConfig, *, rank: int = 0, world: int = 1, rollout=Non
 
     run_dir = cfg.run_dir()
     (run_dir / "checkpoints").mkdir(parents=True, exist_ok=True)
+    if rank == 0:
+        from training.tracking import require_tracking, start_tracking
+
+        require_tracking(cfg.tracking)  # a missing tracker package fails before the model loads
     trainer = Trainer(cfg, rank=rank, world=world, rollout=rollout, device=device)
-    log = StepLog(cfg) if rank == 0 else None
+    log = None
+    if rank == 0:  # run.json (config, git commit, data snapshot, versions) and the tracker
+        try:
+            tasks = sorted({p.task for p in trainer.mixture.prompts if p.source == "helix"})
+            log = StepLog(cfg, start_tracking(cfg, tasks, trainer.step_no))
+        except BaseException:
+            trainer.close()  # its verifier processes
+            raise
     last: dict[str, Any] = {}
     started = time.perf_counter()
+    evals = None
     try:
+        if cfg.eval.every:  # held-out evaluation (training/evaluation.py): its set is loaded once
+            from training.evaluation import Evaluator
+
+            evals = Evaluator(cfg, trainer, tracker=getattr(log, "tracker", None))
+            evals.maybe_run()  # step 0: the untrained policy (eval.at_start)
         while trainer.step_no < cfg.steps:
             last = trainer.step()
             if log:
@@ -77,13 +108,19 @@ def run_training(cfg: TrainConfig, *, rank: int = 0, world: int = 1, rollout=Non
                 if report:
                     report({k: v for k, v in last.items() if isinstance(v, (int, float))},
                            ckpt if rank == 0 else None)
+            if evals:
+                evals.maybe_run()  # every eval.every steps and at the last step, on every rank
     finally:
         if log:
-            log.flush()
+            log.close(failed=sys.exc_info()[0] is not None)  # an exception on its way out: FAILED
         trainer.close()
     result = {"run_id": cfg.run_id(), "steps": trainer.step_no, "run_dir": str(run_dir),
               "last": last, "wall_seconds": time.perf_counter() - started,
               "checkpoint": str(run_dir / "checkpoints" / f"step-{trainer.step_no:06d}")}
+    if evals:
+        result["eval_seconds"] = evals.seconds  # of wall_seconds (this rank's view)
+    if evals and evals.best:
+        result["best"] = evals.best  # the best checkpoint by eval.best_metric (rank 0)
     if rank == 0:
         (run_dir / RESULT_FILE).write_text(json.dumps(result, indent=2, default=str))
     return result

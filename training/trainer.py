@@ -41,6 +41,7 @@ from training.policy import (is_vision_model, load_image_processor, load_policy,
 from training.reward import RewardPool
 from training.rollout.base import RolloutBackend, Sample, Sampling, Vision, model_inputs
 from training.rollout.hf import HFBackend
+from training.schedule import lr_at, make_scheduler
 
 
 @dataclass
@@ -135,6 +136,8 @@ class Trainer:
         self.engine.train(True)
         self.optim = torch.optim.AdamW(self.engine.trainable_parameters(), lr=cfg.optim.lr,
                                        betas=cfg.optim.betas, weight_decay=cfg.optim.weight_decay)
+        # one learning rate per training step (training/schedule.py), checkpointed with the optimizer
+        self.scheduler = make_scheduler(self.optim, cfg.optim, cfg.steps)
         self.stops = stop_ids(self.tok)
         self.placeholders = set(vision_token_ids(self.module.config))
         self.rollout_dtype = resolve_dtype(cfg.rollout.dtype, self.device)
@@ -262,7 +265,9 @@ class Trainer:
         rollout_rows, expert_rows, gates = self._rows(algo, local, encoded, groups, rewards)
 
         t0 = time.perf_counter()
+        lr = self.optim.param_groups[0]["lr"]  # this step's, whatever minibatches and epochs do
         losses = self._update(algo, rollout_rows, expert_rows)
+        self.scheduler.step()
         t_update = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -275,7 +280,7 @@ class Trainer:
         metrics = self._metrics(algo, local, groups, rewards, gates, rstats, losses)
         n_gen = metrics["generated_tokens"]
         metrics.update(
-            t_generate=t_generate, t_reward=t_reward, t_update=t_update, t_sync=t_sync,
+            lr=lr, t_generate=t_generate, t_reward=t_reward, t_update=t_update, t_sync=t_sync,
             # distinct tokens of the step (generated once, traces once) per second of the step
             tokens_per_s=(n_gen + metrics["expert_tokens"]) / max(seconds, 1e-9),
             generate_tokens_per_s=n_gen / max(t_generate, 1e-9),
@@ -525,6 +530,7 @@ class Trainer:
         barrier()
         meta = {"config_hash": self.cfg.config_hash(), "step": self.step_no,
                 "cursor": self.cursor.model_dump(), "gate_stats": dict(self.gate_stats),
+                "scheduler": self.scheduler.state_dict(),
                 "rng": {"torch": torch.get_rng_state(), "python": random.getstate(),
                         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None}}
         if self.engine.strategy == "fsdp":
@@ -575,8 +581,19 @@ class Trainer:
         if state["rng"]["cuda"] is not None and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(state["rng"]["cuda"])
         self.step_no, self.cursor = state["step"], Cursor(**state["cursor"])
+        self._restore_schedule(state.get("scheduler"))
         self.gate_stats = state["gate_stats"]
         self.push_weights()
+
+    def _restore_schedule(self, saved: dict | None) -> None:
+        """The scheduler where the checkpoint left it, and every parameter group at its learning
+        rate (a sharded optimizer state need not carry it); a checkpoint without a scheduler
+        state continues the schedule from its step."""
+        if saved is not None:
+            self.scheduler.load_state_dict(saved)
+        self.scheduler.last_epoch = self.step_no
+        for group in self.optim.param_groups:
+            group["lr"] = lr_at(self.step_no, self.cfg.optim, self.cfg.steps)
 
     def close(self) -> None:
         self.rewards.close()

@@ -14,10 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field
 class Sampling(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     n: int = Field(ge=1)
-    temperature: float = Field(1.0, gt=0)
+    # 0 = greedy (the most likely token at every step; vLLM's convention): evaluation's answers.
+    # The log-probabilities of a greedy reply are then those of the untempered distribution.
+    temperature: float = Field(1.0, ge=0)
     top_p: float = Field(1.0, gt=0, le=1)
     max_new_tokens: int = Field(ge=1)
     seed: int = 0
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
 
 
 @dataclass

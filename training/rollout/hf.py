@@ -101,7 +101,12 @@ def _attention(model, name: str):
 def _sample(logits: Tensor, sampling: Sampling, suppress: Tensor | None, gen: torch.Generator):
     """(token, log p at the sampling temperature) per row; suppressed tokens and top-p shape the
     draw, the log-probability is that of the plain tempered distribution (what the trainer
-    recomputes)."""
+    recomputes). Greedy (temperature 0): the most likely allowed token, no draw."""
+    if sampling.greedy:
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        z = logp if suppress is None else logp.index_fill(-1, suppress, float("-inf"))
+        tok = z.argmax(dim=-1)  # ties: the lowest id, so the same weights give the same reply
+        return tok, logp.gather(-1, tok.unsqueeze(1)).squeeze(1)
     z = logits.float() / sampling.temperature
     logp = torch.log_softmax(z, dim=-1)
     if suppress is not None:
@@ -278,16 +283,17 @@ class HFBackend:
         ids = torch.tensor([[pad] * (width - len(r)) + r for r in rows], device=device)
         attn = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows], device=device)
         pictures = {k: v.to(device) for k, v in model_inputs(visions).items()}
+        draw = (dict(do_sample=False) if sampling.greedy else
+                dict(do_sample=True, temperature=sampling.temperature, top_p=sampling.top_p, top_k=0))
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(sampling.seed)
             res = self.model.generate(
-                input_ids=ids, attention_mask=attn, **pictures, do_sample=True,
-                temperature=sampling.temperature, top_p=sampling.top_p, top_k=0,
+                input_ids=ids, attention_mask=attn, **pictures, **draw,
                 max_new_tokens=sampling.max_new_tokens, eos_token_id=self.stop_ids, pad_token_id=pad,
                 suppress_tokens=self.suppress, output_logits=True, return_dict_in_generate=True)
         new = res.sequences[:, width:]
         logits = torch.stack(res.logits, dim=1)  # raw logits, [rows, steps, vocab]
-        return new, token_logprobs(logits, new, sampling.temperature)
+        return new, token_logprobs(logits, new, sampling.temperature or 1.0)
 
     def _cut(self, ids: Tensor, lp: Tensor) -> Sample:
         ids_l = ids.tolist()

@@ -103,7 +103,9 @@ class VLLMRolloutWorker:
 
         if self.asleep:  # vLLM would queue the requests and never run them
             raise RuntimeError(f"generate while the engine sleeps ({', '.join(sorted(self.asleep))})")
-        params = SamplingParams(n=sampling.n, temperature=sampling.temperature, top_p=sampling.top_p,
+        # temperature 0 is vLLM's greedy decoding too (top_p must then stay 1)
+        params = SamplingParams(n=sampling.n, temperature=sampling.temperature,
+                                top_p=1.0 if sampling.greedy else sampling.top_p,
                                 max_tokens=sampling.max_new_tokens, logprobs=0, seed=sampling.seed,
                                 stop_token_ids=self.stop_ids, logit_bias=self.banned or None)
         inputs = []
