@@ -39,6 +39,12 @@ def train_config(args):
         raise UsageError(first_error(error)) from None
     except ValueError as error:
         raise UsageError(str(error)) from None
+    from training.tracking import TrackingError, require_tracking
+
+    try:  # a configured tracker whose package is missing: one line now, not after Ray started
+        require_tracking(cfg.tracking)
+    except TrackingError as error:
+        raise UsageError(str(error)) from None
     return cfg
 
 

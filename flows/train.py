@@ -22,15 +22,23 @@ from training.config import TrainConfig
 REPO = Path(__file__).resolve().parents[1]
 CURVE_COLUMNS = ("step", "phase", "reward_mean", "gate_on_fraction", "loss", "loss_expert",
                  "loss_rollout", "z_rollout", "clip_fraction", "entropy", "response_len_mean",
-                 "tokens_per_s")
+                 "tokens_per_s", "lr")
 
 
 def job_runtime_env(cfg: TrainConfig) -> dict[str, Any]:
     """The job's environment: this repository as working dir, installed with the training extras
     (`train,gpu` on GPU clusters: vllm; `train` on CPU)."""
+    from training.tracking import git_state
+
     extras = cfg.job_extras or ("train,gpu" if cfg.use_gpu else "train")
-    return {"working_dir": str(REPO), "pip": [f".[{extras}]"],
-            "env_vars": {"RAY_AUTH_MODE": "disabled"} if not cfg.ray_address else {},
+    if cfg.tracking.mlflow is not None and "mlflow" not in extras.split(","):
+        extras += ",mlflow"  # the job's environment needs the tracker the config names
+    env = {"RAY_AUTH_MODE": "disabled"} if not cfg.ray_address else {}
+    # the working dir travels without .git: the run records the submitter's commit instead
+    git = git_state(REPO)
+    if git["commit"]:
+        env.update(HELIX_GIT_COMMIT=git["commit"], HELIX_GIT_DIRTY=str(bool(git["dirty"])).lower())
+    return {"working_dir": str(REPO), "pip": [f".[{extras}]"], "env_vars": env,
             "excludes": ["data", "runs", ".venv", ".git"]}
 
 
@@ -188,7 +196,7 @@ def train(config: TrainConfig = TrainConfig()) -> dict[str, Any]:
                               description=f"held-out accuracy of train run {config.run_id()}")
     every = max(1, len(rows) // 50)
     create_table_artifact(key="train-curves", table=[
-        {k: (round(r[k], 4) if isinstance(r[k], float) else r[k]) for k in CURVE_COLUMNS}
+        {k: (round(r[k], 4) if isinstance(r.get(k), float) else r.get(k)) for k in CURVE_COLUMNS}
         for r in rows[::every]], description=f"train run {config.run_id()}")
     last = rows[-1] if rows else {}
     create_markdown_artifact(key="train-run", markdown=(

@@ -267,3 +267,21 @@ def test_tracking_settings_are_not_part_of_the_config_hash():
                                                        "mlflow": {"tracking_uri": "sqlite:///m.db"}}})
     assert tracked.config_hash() == plain.config_hash()  # switching tracking on keeps the run resumable
     assert TrainConfig.model_validate({"optim": {"schedule": "cosine"}}).config_hash() != plain.config_hash()
+
+
+def test_a_submitted_job_carries_the_commit_and_the_tracker_it_needs():
+    """A Ray job's working dir travels without .git and installs only the extras it is told:
+    the submitter's commit goes in the job's environment, and a configured MLflow adds its extra."""
+    import subprocess
+
+    from flows.train import REPO, job_runtime_env
+    from training.config import TrainConfig
+
+    env = job_runtime_env(TrainConfig.model_validate(
+        {"tracking": {"mlflow": {"tracking_uri": "sqlite:///m.db", "experiment": "x"}}}))
+    assert env["pip"] == [".[train,mlflow]"] and ".git" in env["excludes"]
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
+    assert env["env_vars"]["HELIX_GIT_COMMIT"] == head
+    assert env["env_vars"]["HELIX_GIT_DIRTY"] in ("true", "false")
+    assert job_runtime_env(TrainConfig())["pip"] == [".[train]"]
