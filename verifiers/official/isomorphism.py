@@ -24,11 +24,11 @@ as the published files lay the pairs out.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
 from verifiers.official import AdapterError, register
+from verifiers.official._stateless import adapter, canonical
 
 TASK = "isomorphism"
 _OFFICIAL_BLOCKS = re.compile(r"\bG1:(.*?)\bG2:(.*)", re.DOTALL)
@@ -39,13 +39,9 @@ _HELIX_EDGES = re.compile(r"^G([12]) edges:[ \t]*([^\n]*)$", re.MULTILINE)
 _HELIX_EDGE = re.compile(r"\s*(\d+)-(\d+)\s*")
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def _pair_id(graph1: dict[str, Any]) -> str:
     # helix's pair key: blake2b (8 bytes) of the canonical JSON of the tag, n and G1's edges
-    data = _canonical(["isomorphism-pair", graph1["nodes"], graph1["edges"]]).encode()
+    data = canonical(["isomorphism-pair", graph1["nodes"], graph1["edges"]]).encode()
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
@@ -132,31 +128,11 @@ def _checked(state: Any, where: str) -> dict[str, Any]:
     return out
 
 
-def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    if not initial_state.strip():
-        state = _from_question(question)
-        if state is None:
-            raise AdapterError(f"{TASK}: initial_state is empty and the question lists no graphs "
-                               "(the image question keeps them in the pictures: use question_text)")
-        return state
-    try:
-        state = _checked(json.loads(initial_state), "initial_state")
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"{TASK} initial_state is neither empty nor helix's JSON state: "
-                           f"{error.msg}") from None
-    try:
-        stated = _from_question(question)
-    except AdapterError:
-        stated = None  # the cell is authoritative; an unreadable question adds nothing
-    if stated is not None and (stated["graph1"], stated["graph2"]) != (state["graph1"],
-                                                                       state["graph2"]):
-        raise AdapterError(f"{TASK}: the graphs in initial_state differ from those in the question")
-    return state
+def _same(stated: dict[str, Any], state: dict[str, Any]) -> bool:
+    # pair_id is helix's bookkeeping, not a fact of the question
+    return (stated["graph1"], stated["graph2"]) == (state["graph1"], state["graph2"])
 
 
-def to_official(state: dict[str, Any], answer: str) -> str:
-    # simple_str_match never reads the cell: helix's canonical JSON keeps export -> import lossless
-    return _canonical(_checked(state, "state"))
-
+to_helix, to_official = adapter(TASK, "graphs", _from_question, _checked, _same)
 
 register(TASK, to_helix=to_helix, to_official=to_official)

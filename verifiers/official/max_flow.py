@@ -20,58 +20,23 @@ lines: both wordings list every node.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from verifiers.official import AdapterError, register
+from verifiers.official._stateless import adapter, integer, weighted_lines
 
 TASK = "max_flow"
 _ENDPOINTS = re.compile(r"flow from node (\d+) to node (\d+)")
-# official: `1: [(3,9)]`, `3: []`
-_OFFICIAL_LINE = re.compile(r"(?<!\d)(\d+):[ \t]*\[([^\[\]\n]*)\]")
-_OFFICIAL_PAIR = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\s*\)")
 # helix: `1 -> 3 (capacity 9)` or `3 -> (none)`
 _HELIX_LINE = re.compile(r"^(\d+) -> (.*)$", re.MULTILINE)
 _HELIX_ITEM = re.compile(r"(\d+) \(capacity (\d+)\)")
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _int(value: Any, what: str) -> int:
-    if type(value) is not int:
-        raise AdapterError(f"{TASK} {what}: {value!r}, expected an integer")
-    return value
-
-
 def _graph_lines(question: str) -> list[tuple[int, list[tuple[int, int]]]] | None:
     """The node lines of either wording as (node, [(head, capacity)]), or None if there are none."""
-    official = _OFFICIAL_LINE.findall(question)
-    if official:
-        rows = []
-        for node, body in official:
-            pairs = [(int(v), int(c)) for v, c in _OFFICIAL_PAIR.findall(body)]
-            if _OFFICIAL_PAIR.sub("", body).strip(" \t,"):
-                raise AdapterError(f"{TASK} question line for node {node}: {body[:60]!r}, expected "
-                                   "(head, integer capacity) pairs")
-            rows.append((int(node), pairs))
-        return rows
-    helix = _HELIX_LINE.findall(question)
-    if not helix:
-        return None
-    rows = []
-    for node, body in helix:
-        if body.strip() == "(none)":
-            rows.append((int(node), []))
-            continue
-        pairs = [(int(v), int(c)) for v, c in _HELIX_ITEM.findall(body)]
-        if _HELIX_ITEM.sub("", body).strip(" \t,"):
-            raise AdapterError(f"{TASK} question line for node {node}: {body[:60]!r}, expected "
-                               "'head (capacity c)' items")
-        rows.append((int(node), pairs))
-    return rows
+    return weighted_lines(question, TASK, _HELIX_LINE, _HELIX_ITEM,
+                          "(head, integer capacity) pairs", "'head (capacity c)' items")
 
 
 def _layers(n: int, edges: list[list[int]]) -> list[list[int]]:
@@ -125,7 +90,7 @@ def _checked(state: Any, where: str) -> dict[str, Any]:
     if missing:
         raise AdapterError(f"{TASK} {where}: missing {sorted(missing)} (helix's state has nodes, "
                            "edges, source, sink, layers)")
-    n = _int(state["nodes"], f"{where} 'nodes'")
+    n = integer(state["nodes"], TASK, f"{where} 'nodes'")
     if n < 2:
         raise AdapterError(f"{TASK} {where}: 'nodes' is {n}, expected at least 2")
     if not isinstance(state["edges"], list):
@@ -134,7 +99,7 @@ def _checked(state: Any, where: str) -> dict[str, Any]:
     for edge in state["edges"]:
         if not isinstance(edge, list) or len(edge) != 3:
             raise AdapterError(f"{TASK} {where}: edge {edge!r}, expected [tail, head, capacity]")
-        u, v, c = (_int(x, f"{where} edge {edge!r}") for x in edge)
+        u, v, c = (integer(x, TASK, f"{where} edge {edge!r}") for x in edge)
         if not (0 <= u < n and 0 <= v < n) or u == v or c < 0:
             raise AdapterError(f"{TASK} {where}: edge {edge!r}, expected two nodes 0..{n - 1} and "
                                "a non-negative capacity")
@@ -143,7 +108,7 @@ def _checked(state: Any, where: str) -> dict[str, Any]:
         edges[(u, v)] = c
     out: dict[str, Any] = {"nodes": n, "edges": [[u, v, c] for (u, v), c in sorted(edges.items())]}
     for name in ("source", "sink"):
-        out[name] = _int(state[name], f"{where} '{name}'")
+        out[name] = integer(state[name], TASK, f"{where} '{name}'")
         if not 0 <= out[name] < n:
             raise AdapterError(f"{TASK} {where}: {name} {out[name]} is not a node 0..{n - 1}")
     derived = _layers(n, out["edges"])
@@ -155,32 +120,12 @@ def _checked(state: Any, where: str) -> dict[str, Any]:
     return out
 
 
-def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    if not initial_state.strip():
-        state = _from_question(question)
-        if state is None:
-            raise AdapterError(f"{TASK}: initial_state is empty and the question lists no network "
-                               "(the image question keeps it in the picture: use question_text)")
-        return state
-    try:
-        state = _checked(json.loads(initial_state), "initial_state")
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"{TASK} initial_state is neither empty nor helix's JSON state: "
-                           f"{error.msg}") from None
-    try:
-        stated = _from_question(question)
-    except AdapterError:
-        stated = None  # the cell is authoritative; an unreadable question adds nothing
-    if stated is not None and {k: v for k, v in stated.items() if k != "layers"} != \
-            {k: v for k, v in state.items() if k != "layers"}:
-        raise AdapterError(f"{TASK}: the network in initial_state differs from the one in the "
-                           "question")
-    return state
+def _same(stated: dict[str, Any], state: dict[str, Any]) -> bool:
+    # a cell may carry layers the question cannot state
+    return {k: v for k, v in stated.items() if k != "layers"} == \
+        {k: v for k, v in state.items() if k != "layers"}
 
 
-def to_official(state: dict[str, Any], answer: str) -> str:
-    # simple_str_match never reads the cell: helix's canonical JSON keeps export -> import lossless
-    return _canonical(_checked(state, "state"))
-
+to_helix, to_official = adapter(TASK, "network", _from_question, _checked, _same)
 
 register(TASK, to_helix=to_helix, to_official=to_official)

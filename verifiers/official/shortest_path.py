@@ -17,58 +17,23 @@ list every node, isolated ones included.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from verifiers.official import AdapterError, register
+from verifiers.official._stateless import adapter, integer, weighted_lines
 
 TASK = "shortest_path"
 _ENDPOINTS = re.compile(r"distance from node (\d+) to node (\d+)")
-# official: `3: [(0, 3), (4, 2)]`, possibly glued to the sentence before it
-_OFFICIAL_LINE = re.compile(r"(?<!\d)(\d+):[ \t]*\[([^\[\]\n]*)\]")
-_OFFICIAL_PAIR = re.compile(r"\(\s*(\d+)\s*,\s*(\d+)\s*\)")
 # helix: `3: 0 (weight 3), 4 (weight 2)` or `3: (none)`
 _HELIX_LINE = re.compile(r"^(\d+): (.*)$", re.MULTILINE)
 _HELIX_ITEM = re.compile(r"(\d+) \(weight (\d+)\)")
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _int(value: Any, what: str) -> int:
-    if type(value) is not int:
-        raise AdapterError(f"{TASK} {what}: {value!r}, expected an integer")
-    return value
-
-
 def _graph_lines(question: str) -> list[tuple[int, list[tuple[int, int]]]] | None:
     """The node lines of either wording as (node, [(neighbour, weight)]); None if there are none."""
-    official = _OFFICIAL_LINE.findall(question)
-    if official:
-        rows = []
-        for node, body in official:
-            pairs = [(int(v), int(w)) for v, w in _OFFICIAL_PAIR.findall(body)]
-            if _OFFICIAL_PAIR.sub("", body).strip(" \t,"):
-                raise AdapterError(f"{TASK} question line for node {node}: {body[:60]!r}, expected "
-                                   "(neighbour, integer weight) pairs")
-            rows.append((int(node), pairs))
-        return rows
-    helix = _HELIX_LINE.findall(question)
-    if not helix:
-        return None
-    rows = []
-    for node, body in helix:
-        if body.strip() == "(none)":
-            rows.append((int(node), []))
-            continue
-        pairs = [(int(v), int(w)) for v, w in _HELIX_ITEM.findall(body)]
-        if _HELIX_ITEM.sub("", body).strip(" \t,"):
-            raise AdapterError(f"{TASK} question line for node {node}: {body[:60]!r}, expected "
-                               "'neighbour (weight w)' items")
-        rows.append((int(node), pairs))
-    return rows
+    return weighted_lines(question, TASK, _HELIX_LINE, _HELIX_ITEM,
+                          "(neighbour, integer weight) pairs", "'neighbour (weight w)' items")
 
 
 def _from_question(question: str) -> dict[str, Any] | None:
@@ -107,7 +72,7 @@ def _checked(state: Any, where: str) -> dict[str, Any]:
     if missing:
         raise AdapterError(f"{TASK} {where}: missing {sorted(missing)} (helix's state has nodes, "
                            "edges, source, target)")
-    n = _int(state["nodes"], f"{where} 'nodes'")
+    n = integer(state["nodes"], TASK, f"{where} 'nodes'")
     if n < 1:
         raise AdapterError(f"{TASK} {where}: 'nodes' is {n}, expected at least 1")
     if not isinstance(state["edges"], list):
@@ -116,7 +81,7 @@ def _checked(state: Any, where: str) -> dict[str, Any]:
     for edge in state["edges"]:
         if not isinstance(edge, list) or len(edge) != 3:
             raise AdapterError(f"{TASK} {where}: edge {edge!r}, expected [u, v, weight]")
-        u, v, w = (_int(x, f"{where} edge {edge!r}") for x in edge)
+        u, v, w = (integer(x, TASK, f"{where} edge {edge!r}") for x in edge)
         if not (0 <= u < n and 0 <= v < n) or u == v or w < 1:
             raise AdapterError(f"{TASK} {where}: edge {edge!r}, expected two nodes 0..{n - 1} and "
                                "a positive weight")
@@ -126,37 +91,12 @@ def _checked(state: Any, where: str) -> dict[str, Any]:
         edges[key] = w
     out = {"nodes": n, "edges": [[u, v, w] for (u, v), w in sorted(edges.items())]}
     for name in ("source", "target"):
-        out[name] = _int(state[name], f"{where} '{name}'")
+        out[name] = integer(state[name], TASK, f"{where} '{name}'")
         if not 0 <= out[name] < n:
             raise AdapterError(f"{TASK} {where}: {name} {out[name]} is not a node 0..{n - 1}")
     return out
 
 
-def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    if not initial_state.strip():
-        state = _from_question(question)
-        if state is None:
-            raise AdapterError(f"{TASK}: initial_state is empty and the question lists no graph "
-                               "(the image question keeps it in the picture: use question_text)")
-        return state
-    try:
-        state = _checked(json.loads(initial_state), "initial_state")
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"{TASK} initial_state is neither empty nor helix's JSON state: "
-                           f"{error.msg}") from None
-    try:
-        stated = _from_question(question)
-    except AdapterError:
-        stated = None  # the cell is authoritative; an unreadable question adds nothing
-    if stated is not None and stated != state:
-        raise AdapterError(f"{TASK}: the graph in initial_state differs from the one in the "
-                           "question")
-    return state
-
-
-def to_official(state: dict[str, Any], answer: str) -> str:
-    # simple_str_match never reads the cell: helix's canonical JSON keeps export -> import lossless
-    return _canonical(_checked(state, "state"))
-
+to_helix, to_official = adapter(TASK, "graph", _from_question, _checked)
 
 register(TASK, to_helix=to_helix, to_official=to_official)
