@@ -19,8 +19,8 @@ Setting (why, in bench/RESULTS_training.md):
     .venv/bin/python bench/learning_demo.py                      # 5 methods x 3 seeds, 2 at a time
     .venv/bin/python bench/learning_demo.py --methods ahpo --seeds 0   # one run
 
-Each run is its own process with one torch thread; results go to --out (one JSON per run) and
-the table to stdout and <out>/table.md. About 3-4 CPU minutes per run on the project's machine.
+Each run is its own process with one torch thread; results go to --out (one JSON per run, with
+its per-step metrics and held-out curve) and the table to stdout and <out>/table.md. About 3-4 CPU minutes per run on the project's machine.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ def main() -> None:
     p.add_argument("--train-per-level", type=int, default=4000)
     p.add_argument("--val-per-task", type=int, default=300)
     p.add_argument("--data", help="the store (built there when empty; default: a temporary folder)")
-    p.add_argument("--out", default=str(ROOT / "bench" / "learning_demo"))
+    p.add_argument("--out", help="folder for one JSON per run and table.md (default: a temporary folder)")
     # one run (the children)
     p.add_argument("--method", help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, help=argparse.SUPPRESS)
@@ -185,8 +185,9 @@ def main() -> None:
     if args.method:
         Path(args.result).write_text(json.dumps(one_run(args)))
         return
-    out = Path(args.out)
+    out = Path(args.out or tempfile.mkdtemp(prefix="helix-demo-out-"))
     out.mkdir(parents=True, exist_ok=True)
+    print(f"runs write to {out}", flush=True)
     data = Path(args.data or tempfile.mkdtemp(prefix="helix-demo-data-"))
     if not (data / "instances").exists():
         build_store(data, args.train_per_level, args.val_per_task)
