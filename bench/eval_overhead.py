@@ -56,14 +56,23 @@ def main() -> None:
         row = {"eval_every": every, "loop_s": round(result["wall_seconds"], 2),
                "job_s": round(time.perf_counter() - started, 2),
                "eval_s": round(result.get("eval_seconds", 0.0), 2)}
+        evals = run_cfg.run_dir() / "evals.jsonl"
+        if evals.exists():  # seconds of each evaluation, by step (step 0 also warms the engine up)
+            rows = [json.loads(line) for line in evals.read_text().splitlines()]
+            row["eval_s_by_step"] = {r["step"]: round(r["eval_seconds"], 3) for r in rows}
         if k >= 0:
             runs[every].append(row)
         print(json.dumps({**row, "counted": k >= 0}), flush=True)
     off = statistics.median(r["loop_s"] for r in runs[0])
     on = statistics.median(r["loop_s"] for r in runs[10])
+    later = [s for r in runs[10] for step, s in r.get("eval_s_by_step", {}).items() if step != 0]
+    first = [r["eval_s_by_step"][0] for r in runs[10] if 0 in r.get("eval_s_by_step", {})]
     print(json.dumps({"median_loop_s_without": off, "median_loop_s_with": on,
                       "overhead": round(on / off - 1, 3),
-                      "median_eval_s": statistics.median(r["eval_s"] for r in runs[10])}))
+                      "median_eval_s": statistics.median(r["eval_s"] for r in runs[10]),
+                      "median_first_eval_s": statistics.median(first) if first else None,
+                      "median_later_eval_s": statistics.median(later) if later else None,
+                      "median_step_s_without": round(off / 20, 3)}))
 
 
 if __name__ == "__main__":
