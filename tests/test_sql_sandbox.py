@@ -104,11 +104,18 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
+def _sigint_default() -> None:
+    """The child's Ctrl-C as a terminal gives it. A test run started in the background by a shell
+    without job control inherits SIGINT ignored, and a Python started that way never turns it into
+    KeyboardInterrupt (the query would run on, whatever helix does)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_a_query_within_seconds(store):
     proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "sql", "--data-root", str(store),
                              "select count(*) from range(1000000000000)"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_sigint_default)
     # the query is running once the process has used more CPU than its imports take (~2 s):
     # wall time says nothing on a loaded machine, where a signal during an import is lost
     deadline = time.monotonic() + 60
@@ -146,7 +153,7 @@ def test_ctrl_c_at_any_moment_of_a_query_stops_it(store, delay):
     interrupts the connection itself, whenever the signal comes; no query thread is left, and
     the process exits normally (a query thread alive at exit aborted it)."""
     out = subprocess.run([sys.executable, "-c", _RACE, str(store), str(delay)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60,
+                         capture_output=True, text=True, timeout=60, preexec_fn=_sigint_default,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr[-500:]
     words = out.stdout.split()
