@@ -186,10 +186,9 @@ def query(root: Path, sql: str, release: str | None = None,
     """Run one read-only statement against the store in the sandbox; (column names, rows).
     Interrupted after `timeout_s` (QueryTimeout) or by Ctrl-C (KeyboardInterrupt).
 
-    The statement runs in a worker thread while this (main) thread waits in short slices: a
-    signal reaches Python only between bytecodes of the main thread, so a Ctrl-C arriving while
-    DuckDB's C++ code had not yet begun to watch for it was lost and the query ran on; here the
-    main thread always receives it and interrupts the connection itself."""
+    The statement runs in a worker thread while this (main) thread waits in short slices: the
+    main thread receives the signal whatever moment it comes and interrupts the connection
+    itself, so stopping never depends on DuckDB noticing the signal in its own C++ loop."""
     check_read_only(sql)
     limit = QUERY_TIMEOUT_S if timeout_s is None else timeout_s
     con = sandbox(root, release=release)
