@@ -1,5 +1,6 @@
 """The trainer around the losses: rollouts, rewards, every algorithm's step, exact resume."""
 
+import json
 import time
 
 import pytest
@@ -184,3 +185,32 @@ def test_rollout_engine_takes_only_complete_weights():
         backend.load_weights([("nope", weights[0][1])])
     backend.load_weights((k, v.detach() * 0) for k, v in model.named_parameters(remove_duplicate=False))
     assert all((p == 0).all() for p in model.parameters())
+
+
+def test_reward_by_source_and_category_are_mean_rewards():
+    """The per-source and per-category rewards are the same kind of number as reward_mean (the
+    mean over the source's rollouts); they were n_on times too small (sums of per-prompt means
+    divided by prompts x n_on)."""
+    import types
+
+    import torch
+
+    from training.rollout.base import Sample
+    from training.trainer import Trainer
+
+    n_on = 4
+    prompts = [Prompt(id=f"p{k}", source="helix" if k < 2 else "gsm", task="t", category=c,
+                      level=1, question="q", judge="exact_match", answer="1")
+               for k, c in enumerate(["puzzles", "puzzles", "external"])]
+    rewards = torch.tensor([[1.0, 1, 0, 0], [1, 1, 1, 1], [0, 0, 0, 1]])
+    groups = [[Sample(response_ids=[1, 2], logprobs=[0.0, 0.0], truncated=False) for _ in range(n_on)]
+              for _ in prompts]
+    me = types.SimpleNamespace(cfg=types.SimpleNamespace(rollout=types.SimpleNamespace(n_on=n_on)), step_no=1,
+                               gate_stats={"groups": 0, "gate_on": 0, "successes": 0, "rollouts": 0})
+    losses = {k: 0.0 for k in ("loss", "loss_rollout", "loss_expert", "z_rollout", "z_expert",
+                               "clip_fraction", "entropy", "grad_norm", "rollout_tokens", "expert_tokens")}
+    m = Trainer._metrics(me, types.SimpleNamespace(name="ahpo"), prompts, groups, rewards,
+                         torch.zeros(3, dtype=torch.bool), types.SimpleNamespace(timeouts=0), losses)
+    assert m["reward_mean"] == pytest.approx(7 / 12)
+    assert json.loads(m["reward_by_source"]) == pytest.approx({"helix": 6 / 8, "gsm": 1 / 4})
+    assert json.loads(m["reward_by_category"]) == pytest.approx({"puzzles": 6 / 8, "external": 1 / 4})
