@@ -44,11 +44,18 @@ class Adapter:
     reads_answer: bool = False  # to_helix takes the row's reference answer as a third argument
 
 
-def _json_to_helix(initial_state: str, question: str) -> dict[str, Any]:
+def json_cell(initial_state: str, who: str = "") -> Any:
+    """The cell parsed as JSON, or AdapterError "<who> initial_state is not valid JSON: ..." (the
+    one-line message every adapter of a JSON-shaped cell gives)."""
     try:
-        state = json.loads(initial_state)
+        return json.loads(initial_state)
     except json.JSONDecodeError as error:
-        raise AdapterError(f"initial_state is not valid JSON: {error.msg}") from None
+        raise AdapterError(f"{who + ' ' if who else ''}initial_state is not valid JSON: "
+                           f"{error.msg}") from None
+
+
+def _json_to_helix(initial_state: str, question: str) -> dict[str, Any]:
+    state = json_cell(initial_state)
     if not isinstance(state, dict):
         raise AdapterError(f"initial_state is a JSON {type(state).__name__}, expected an object")
     return state

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 
 def _is_int(v: Any) -> bool:
@@ -29,10 +29,7 @@ def _clues(data: dict[str, Any], key: str, n: int) -> list[int]:
 
 
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    try:
-        data = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"aquarium: initial_state is not valid JSON: {error.msg}") from None
+    data = json_cell(initial_state, "aquarium:")
     if not isinstance(data, dict):
         raise AdapterError(f"aquarium: initial_state is a JSON {type(data).__name__}, expected an "
                            "object with regions, row_clues, col_clues, grid_size")

@@ -10,14 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    try:
-        grid = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"binairo: initial_state is not valid JSON: {error.msg}") from None
+    grid = json_cell(initial_state, "binairo:")
     if not isinstance(grid, list) or not grid:
         raise AdapterError(f"binairo: initial_state is a JSON {type(grid).__name__}, expected a "
                            "non-empty list of rows of 0, 1 or null")

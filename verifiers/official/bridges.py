@@ -23,7 +23,7 @@ import json
 import re
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 from verifiers.puzzles._place import parse_edges
 
 Point = tuple[int, int]
@@ -89,10 +89,7 @@ def _size(islands: list[dict[str, int]], question: str) -> int:
 
 
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    try:
-        data = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"bridges: initial_state is not valid JSON: {error.msg}") from None
+    data = json_cell(initial_state, "bridges:")
     if not isinstance(data, dict):
         raise AdapterError(f"bridges: initial_state is a JSON {type(data).__name__}, expected an "
                            "object with islands and bridges")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 # official (and helix, for legacy cells) operator spellings -> helix's
 _TO_HELIX_OP = {"+": "+", "*": "*", "×": "*", "x": "*", "X": "*", "-": "-", "−": "-",
@@ -61,10 +61,7 @@ def _cage(region: Any, k: int, n: int) -> dict[str, Any]:
 
 
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    try:
-        data = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"calcudoku: initial_state is not valid JSON: {error.msg}") from None
+    data = json_cell(initial_state, "calcudoku:")
     if not isinstance(data, dict):
         raise AdapterError(f"calcudoku: initial_state is a JSON {type(data).__name__}, expected an "
                            "object with size and regions")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 Cell = tuple[int, int]
 
@@ -33,10 +33,7 @@ def _order(pair: tuple[Cell, Cell]) -> tuple[Cell, Cell]:
 
 
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    try:
-        data = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"futoshiki: initial_state is not valid JSON: {error.msg}") from None
+    data = json_cell(initial_state, "futoshiki:")
     if not isinstance(data, dict):
         raise AdapterError(f"futoshiki: initial_state is a JSON {type(data).__name__}, expected an "
                            "object with grid, inequalities, size")

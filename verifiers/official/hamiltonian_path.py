@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 TASK = "hamiltonian_path"
 # every way either wording names the start vertex
@@ -66,10 +66,7 @@ def _start_in(question: str) -> tuple[bool, int | None]:
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
     if not initial_state.strip():
         raise AdapterError(f"{TASK} initial_state is empty, expected the adjacency dict as JSON")
-    try:
-        cell = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"{TASK} initial_state is not valid JSON: {error.msg}") from None
+    cell = json_cell(initial_state, f"{TASK}")
     settled, start = _start_in(question)
     if isinstance(cell, dict) and "adjacency" in cell:
         # helix's own state (a helix export in helix's shape): the start travels with it

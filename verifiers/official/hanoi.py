@@ -10,14 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    try:
-        pegs = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"hanoi: initial_state is not valid JSON: {error.msg}") from None
+    pegs = json_cell(initial_state, "hanoi:")
     if not isinstance(pegs, list) or len(pegs) != 3:
         raise AdapterError("hanoi: initial_state must be a list of 3 pegs, got "
                            f"{initial_state.strip()[:60]!r}")

@@ -6,16 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 
 def _grid(initial_state: str) -> list[list[int]]:
     if not initial_state.strip():
         raise AdapterError("hitori: initial_state is empty, expected the number grid as a JSON list of rows")
-    try:
-        grid = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"hitori: initial_state is not valid JSON: {error.msg}") from None
+    grid = json_cell(initial_state, "hitori:")
     if not isinstance(grid, list) or not grid:
         raise AdapterError(f"hitori: initial_state is a JSON {type(grid).__name__}, "
                            "expected a non-empty list of rows")

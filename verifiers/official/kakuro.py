@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 _KEYS = {"type", "right", "down"}
 
@@ -47,10 +47,7 @@ def to_helix(initial_state: str, question: str) -> dict[str, Any]:
     if not initial_state.strip():
         raise AdapterError("kakuro: initial_state is empty, "
                            "expected the grid as a JSON list of rows of cells")
-    try:
-        grid = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"kakuro: initial_state is not valid JSON: {error.msg}") from None
+    grid = json_cell(initial_state, "kakuro:")
     if not isinstance(grid, list) or not grid:
         raise AdapterError(f"kakuro: initial_state is a JSON {type(grid).__name__}, "
                            "expected a non-empty list of rows of cells")

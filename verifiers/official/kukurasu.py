@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 from verifiers.puzzles._gridB import parse_int_grid
 
 
@@ -26,10 +26,7 @@ def _sums(data: dict[str, Any], key: str) -> list[int]:
 
 
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
-    try:
-        data = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"kukurasu: initial_state is not valid JSON: {error.msg}") from None
+    data = json_cell(initial_state, "kukurasu:")
     if not isinstance(data, dict):
         raise AdapterError(f"kukurasu: initial_state is a JSON {type(data).__name__}, expected an "
                            "object with row_sums, col_sums, size")

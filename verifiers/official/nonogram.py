@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 
 def _clues(raw: Any, what: str) -> list[list[int]]:
@@ -26,10 +26,7 @@ def _clues(raw: Any, what: str) -> list[list[int]]:
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
     if not initial_state.strip():
         raise AdapterError("nonogram: initial_state is empty, expected [[row clues], [column clues]]")
-    try:
-        pair = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"nonogram: initial_state is not valid JSON: {error.msg}") from None
+    pair = json_cell(initial_state, "nonogram:")
     if not isinstance(pair, list) or len(pair) != 2:
         raise AdapterError("nonogram: initial_state must be a JSON list of two lists: "
                            "[[row clues], [column clues]]")

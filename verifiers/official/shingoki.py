@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 _CELL = re.compile(r"\.|[WB][1-9]\d{0,3}")
 
@@ -16,10 +16,7 @@ _CELL = re.compile(r"\.|[WB][1-9]\d{0,3}")
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
     if not initial_state.strip():
         raise AdapterError("shingoki: initial_state is empty, expected the grid as a JSON list of rows")
-    try:
-        grid = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"shingoki: initial_state is not valid JSON: {error.msg}") from None
+    grid = json_cell(initial_state, "shingoki:")
     if not isinstance(grid, list) or not grid:
         raise AdapterError(f"shingoki: initial_state is a JSON {type(grid).__name__}, "
                            "expected a non-empty list of rows")

@@ -10,16 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
     if not initial_state.strip():
         raise AdapterError("slidingpuzzle: initial_state is empty, expected the board as a JSON list of rows")
-    try:
-        board = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"slidingpuzzle: initial_state is not valid JSON: {error.msg}") from None
+    board = json_cell(initial_state, "slidingpuzzle:")
     if not isinstance(board, list) or len(board) < 2:
         raise AdapterError(f"slidingpuzzle: initial_state is a JSON {type(board).__name__}, "
                            "expected a square list of rows")

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 # "Row counts: 0, 1, 1" / "- Row counts: 0, 1, 1" / "Row counts, top to bottom: [0, 1, 1]"
 _COUNTS = {key: re.compile(rf"{label} counts[^:\n]{{0,40}}:[ \t]*\[?([0-9][0-9, \t]*)\]?")
@@ -20,10 +20,7 @@ _COUNTS = {key: re.compile(rf"{label} counts[^:\n]{{0,40}}:[ \t]*\[?([0-9][0-9, 
 def _ends(initial_state: str) -> tuple[int, list[int], list[int]]:
     if not initial_state.strip():
         raise AdapterError("snake: initial_state is empty, expected the grid as a JSON list of rows")
-    try:
-        grid = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"snake: initial_state is not valid JSON: {error.msg}") from None
+    grid = json_cell(initial_state, "snake:")
     if not isinstance(grid, list) or len(grid) < 2:
         raise AdapterError(f"snake: initial_state is a JSON {type(grid).__name__}, "
                            "expected a square list of rows")

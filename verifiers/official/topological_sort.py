@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 TASK = "topological_sort"
 
@@ -68,10 +68,7 @@ def _check_acyclic(adjacency: dict[str, list[int]]) -> None:
 def to_helix(initial_state: str, question: str) -> dict[str, Any]:
     if not initial_state.strip():
         raise AdapterError(f"{TASK} initial_state is empty, expected the adjacency dict as JSON")
-    try:
-        cell = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"{TASK} initial_state is not valid JSON: {error.msg}") from None
+    cell = json_cell(initial_state, f"{TASK}")
     if isinstance(cell, dict) and set(cell) == {"nodes", "adjacency"}:
         # helix's own shape (a file exported with helix's states)
         adjacency = _adjacency(cell["adjacency"], "initial_state 'adjacency'")

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from verifiers.official import AdapterError, register
+from verifiers.official import AdapterError, json_cell, register
 
 # the public generator's whole word list (its words are drawn from these only)
 OFFICIAL_WORDS = ("dog", "cat", "pig", "horse", "donkey", "turtle", "goat", "sheep", "cow", "lion",
@@ -34,10 +34,7 @@ def _grid(initial_state: str) -> list[list[str]]:
     if not initial_state.strip():
         raise AdapterError("wordsearch: initial_state is empty, "
                            "expected the letter grid as a JSON list of rows")
-    try:
-        grid = json.loads(initial_state)
-    except json.JSONDecodeError as error:
-        raise AdapterError(f"wordsearch: initial_state is not valid JSON: {error.msg}") from None
+    grid = json_cell(initial_state, "wordsearch:")
     if not isinstance(grid, list) or not grid:
         raise AdapterError(f"wordsearch: initial_state is a JSON {type(grid).__name__}, "
                            "expected a non-empty list of rows")
