@@ -178,7 +178,8 @@ def hostile_response(rng: random.Random, answer: str, family: str | None = None)
 
 def instances(task_name: str, level: int, n: int, seed: int) -> list[tuple[dict, str]]:
     from generators import registry
-    from generators.base import canonical_json, make_instance
+    from common.hashing import canonical_json
+    from generators.base import make_instance
 
     task = registry.get(task_name)
     out = []

@@ -24,7 +24,8 @@ from flows.build import Level, TaskName, instance_rows
 from flows.dataset import start_ray
 from flows.progress import Progress
 from generators import registry as generators
-from generators.base import CATEGORIES, LEVELS, stable_hash
+from common.hashing import stable_hash
+from generators.base import CATEGORIES, LEVELS
 from storage.exchange import Benchmark, Member, check_name, counts, save_benchmark
 from storage.schema import InstanceRow
 from storage.shards import ShardInfo, ensure_writable, resolve_root, table_files, write_manifest, write_shard

@@ -15,7 +15,8 @@ from typing import Annotated, Literal, Sequence
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from generators import registry as generators
-from generators.base import LEVELS, GenerationError, canonical_json, make_instance, stable_hash
+from common.hashing import canonical_json, stable_hash
+from generators.base import LEVELS, GenerationError, make_instance
 from serg.elaborate import Endpoint
 from serg.skeleton import build_skeleton
 from storage.schema import Image, InstanceRow, TraceRow

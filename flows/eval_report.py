@@ -17,7 +17,8 @@ from typing import Iterable, Literal
 from pydantic import BaseModel, Field
 
 from generators import registry as generators
-from generators.base import CATEGORIES, LEVELS, stable_hash
+from common.hashing import stable_hash
+from generators.base import CATEGORIES, LEVELS
 from storage.catalog import connect
 from storage.exchange import Benchmark, ExchangeError, Member, load_benchmark, read_instances
 from storage.schema import EvalRow

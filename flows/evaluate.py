@@ -27,7 +27,8 @@ from flows.build import Level, TaskName
 from flows.fanout import run_bounded
 from flows.progress import Progress
 from generators import registry as generators
-from generators.base import LEVELS, stable_hash
+from common.hashing import stable_hash
+from generators.base import LEVELS
 from serg.accept import judge
 from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling, share_in_flight
 from serg.pipeline import SergChunk, cache_key, load_cache

@@ -7,8 +7,6 @@ steps, question texts, drawing) and registers one instance of it. `make_instance
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import time
 from abc import ABC, abstractmethod
@@ -16,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
+
+from common.hashing import stable_hash
 
 Category = Literal["algorithms", "graphs", "puzzles", "games"]
 CATEGORIES: tuple[Category, ...] = ("algorithms", "graphs", "puzzles", "games")
@@ -118,16 +118,6 @@ class Task(ABC, Generic[State]):
     @abstractmethod
     def initial_state(self, state: State) -> dict[str, Any]:
         """The state in the official benchmark shape; the verifier reads only this."""
-
-
-def stable_hash(*parts: Any, digest_size: int = 8) -> str:
-    """Hex blake2b over the canonical JSON of `parts` (independent of PYTHONHASHSEED)."""
-    data = canonical_json(list(parts)).encode()
-    return hashlib.blake2b(data, digest_size=digest_size).hexdigest()
-
-
-def canonical_json(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def instance_seed(global_seed: int, split: str, task: str, level: int, index: int) -> int:

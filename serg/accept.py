@@ -4,7 +4,7 @@ and failure modes can be queried."""
 
 from __future__ import annotations
 
-from generators.base import stable_hash
+from common.hashing import stable_hash
 from serg.elaborate import Completion, Sampling
 from storage.schema import TraceRow
 from verifiers.registry import verify

@@ -30,7 +30,7 @@ from typing import Any
 import openai
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
-from generators.base import canonical_json, stable_hash
+from common.hashing import canonical_json, stable_hash
 
 
 class Endpoint(BaseModel):

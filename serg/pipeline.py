@@ -15,7 +15,8 @@ import pyarrow.dataset as ds
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from generators import registry as generators
-from generators.base import LEVELS, stable_hash
+from common.hashing import stable_hash
+from generators.base import LEVELS
 from serg.accept import judge, trace_row
 from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
 from serg.prompting import DEFAULT_VERSION, build_messages, template

@@ -36,7 +36,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from generators import registry as generators
-from generators.base import canonical_json, instance_id, stable_hash
+from common.hashing import canonical_json, stable_hash
+from generators.base import instance_id
 from storage.errors import StoreError
 from storage.schema import Image, InstanceRow
 from storage.shards import ShardInfo, table_files, write_json_atomic, write_shard

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from generators.base import stable_hash
+from common.hashing import stable_hash
 
 Algorithm = Literal["ahpo", "grpo", "sft", "sft_then_grpo", "static_ahpo", "luffy"]
 

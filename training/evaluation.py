@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generators.base import stable_hash
+from common.hashing import stable_hash
 from storage.errors import OperatorError
 from training.config import TrainConfig
 from training.data import Prompt

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from generators.base import stable_hash
+from common.hashing import stable_hash
 from training.config import TrainConfig
 
 RESULT_FILE = "result.json"

@@ -26,7 +26,7 @@ from typing import Any
 
 import torch
 
-from generators.base import stable_hash
+from common.hashing import stable_hash
 from training.algorithms import Algorithm, algorithm_at
 from training.batching import MicroBatch, packed, padded, plan_micro_batches, row_mask, split_rows
 from training.config import TrainConfig

@@ -16,7 +16,8 @@ from collections import Counter
 
 from pydantic import BaseModel
 
-from generators.base import Rejected, Solution, Step, Task, Variant, stable_hash
+from common.hashing import stable_hash
+from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.graphs._layout import circle_positions, draw_network
 from generators.registry import register
 
