@@ -11,16 +11,24 @@ fills rows by which tank segments can make up the count, and guesses when stuck.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import count, label, solve_traced, thick_borders
+from generators.puzzles._grid_drawing import label, thick_borders
+from generators.puzzles.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLACK, GREY, LIGHT, canvas, grid, to_png
 
-# level: (grid side, smallest tank, largest tank)
-LEVELS = {1: (4, 2, 4), 2: (5, 2, 5), 3: (6, 2, 6), 4: (7, 3, 7), 5: (8, 3, 8)}
+
+class Level(NamedTuple):
+    side: int
+    smallest_tank: int  # cells
+    largest_tank: int
+
+
+LEVELS = {1: Level(4, 2, 4), 2: Level(5, 2, 5), 3: Level(6, 2, 6), 4: Level(7, 3, 7), 5: Level(8, 3, 8)}
 
 
 class State(BaseModel):

@@ -12,21 +12,28 @@ import itertools
 import random
 from functools import lru_cache
 from operator import itemgetter
+from typing import NamedTuple
 
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import gray_canvas, gray_png, gray_text, rc, search, traced
+from generators.puzzles._grid_drawing import gray_canvas, gray_png, gray_text, rc
+from generators.puzzles.search import search, traced
 from generators.registry import register
 from generators.render import LIGHT, grid
 
-# level: (grid side, share of cells given before uniqueness repairs)
+
+class Level(NamedTuple):
+    side: int
+    given_share: float  # share of cells given before the uniqueness repairs
+
+
 LEVELS = {
-    1: (4, 0.45),
-    2: (6, 0.45),
-    3: (6, 0.36),
-    4: (8, 0.42),
-    5: (8, 0.34),
+    1: Level(4, 0.45),
+    2: Level(6, 0.45),
+    3: Level(6, 0.36),
+    4: Level(8, 0.42),
+    5: Level(8, 0.34),
 }
 
 

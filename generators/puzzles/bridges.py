@@ -10,6 +10,7 @@ unique.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -18,13 +19,19 @@ from generators.puzzles._place import ORTHO, board, grid_text
 from generators.registry import register
 from generators.render import BLACK, GREY, LIGHT, WHITE, text_center, to_png
 
-# level: (grid side, min islands, max islands)
+
+class Level(NamedTuple):
+    side: int
+    min_islands: int
+    max_islands: int
+
+
 LEVELS = {
-    1: (5, 3, 4),
-    2: (6, 4, 5),
-    3: (7, 5, 6),
-    4: (8, 6, 7),
-    5: (9, 7, 10),
+    1: Level(5, 3, 4),
+    2: Level(6, 4, 5),
+    3: Level(7, 5, 6),
+    4: Level(8, 6, 7),
+    5: Level(9, 7, 10),
 }
 NODE_BUDGET = 20_000
 Point = tuple[int, int]  # (x, y) = (column, row)

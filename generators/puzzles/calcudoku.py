@@ -12,17 +12,23 @@ from __future__ import annotations
 import math
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import (gray_canvas, gray_png, gray_text, grid_text, rc, search,
-                                      thick_borders, traced)
+from generators.puzzles._grid_drawing import gray_canvas, gray_png, gray_text, grid_text, rc, thick_borders
+from generators.puzzles.search import search, traced
 from generators.registry import register
 from generators.render import GREY, grid
 
-# level: (grid side, largest cage)
-LEVELS = {1: (3, 2), 2: (4, 3), 3: (5, 3), 4: (6, 4), 5: (8, 4)}
+
+class Level(NamedTuple):
+    side: int
+    largest_cage: int  # cells
+
+
+LEVELS = {1: Level(3, 2), 2: Level(4, 3), 3: Level(5, 3), 4: Level(6, 4), 5: Level(8, 4)}
 REPAIRS = 3  # cells cut out of their cages before a draw is given up as not unique
 SHOWN = {"+": "+", "-": "−", "*": "×", "/": "÷", "=": ""}
 

@@ -11,6 +11,7 @@ the tent set unique under these rules (capped count), and ambiguous draws are re
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -19,13 +20,19 @@ from generators.puzzles._place import KING, ORTHO, board, grid_text, pairs_text
 from generators.registry import register
 from generators.render import BLUE, GREEN, text_center, to_png
 
-# level: (grid side n, number of tents, extra trees beyond one beside each tent)
+
+class Level(NamedTuple):
+    side: int
+    tents: int
+    extra_trees: int  # trees beyond the one beside each tent
+
+
 LEVELS = {
-    1: (4, 3, 1),
-    2: (5, 5, 1),
-    3: (6, 7, 2),
-    4: (7, 9, 2),
-    5: (8, 12, 3),
+    1: Level(4, 3, 1),
+    2: Level(5, 5, 1),
+    3: Level(6, 7, 2),
+    4: Level(7, 9, 2),
+    5: Level(8, 12, 3),
 }
 NODE_BUDGET = 20_000  # search nodes per solve; a draw that needs more is rejected
 TREE, TENT, EMPTY, OPEN = "T", "C", ".", "?"

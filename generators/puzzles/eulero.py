@@ -11,16 +11,23 @@ until the solution is unique.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import count, label, rc, solve_traced
+from generators.puzzles._grid_drawing import label, rc
+from generators.puzzles.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLACK, LIGHT, canvas, grid, to_png
 
-# level: (grid side, share of cells given before uniqueness repairs)
-LEVELS = {1: (3, 0.34), 2: (4, 0.4), 3: (5, 0.4), 4: (7, 0.45), 5: (8, 0.45)}
+
+class Level(NamedTuple):
+    side: int
+    given_share: float  # share of cells given before the uniqueness repairs
+
+
+LEVELS = {1: Level(3, 0.34), 2: Level(4, 0.4), 3: Level(5, 0.4), 4: Level(7, 0.45), 5: Level(8, 0.45)}
 # GF(2^k) multiplication by the generator x, reduced by x^2+x+1 and x^3+x+1
 _GF_MODULUS = {4: 0b111, 8: 0b1011}
 

@@ -11,23 +11,30 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import (LatinSearch, MaskCounter, OverBudget, full_mask, grid_anchor,
-                                       list_rows, random_latin)
+from generators.puzzles._digit_grid import LatinSearch, full_mask, grid_anchor, list_rows, random_latin
+from generators.puzzles.search import MaskCounter, OverBudget
 from generators.registry import register
 from generators.render import BLACK, BLUE, RED, font, to_png
 
-# level: (n, share of cells given, inequality density range over neighbouring pairs)
+
+class Level(NamedTuple):
+    side: int
+    given_share: float  # share of cells given
+    inequality_share: tuple[float, float]  # range of the share of neighbouring pairs with a sign
+
+
 LEVELS = {
-    1: (3, 0.50, (0.2, 0.4)),
-    2: (4, 0.40, (0.2, 0.4)),
-    3: (5, 0.35, (0.2, 0.4)),
-    4: (6, 0.25, (0.2, 0.4)),
-    5: (7, 0.20, (0.2, 0.4)),
+    1: Level(3, 0.50, (0.2, 0.4)),
+    2: Level(4, 0.40, (0.2, 0.4)),
+    3: Level(5, 0.35, (0.2, 0.4)),
+    4: Level(6, 0.25, (0.2, 0.4)),
+    5: Level(7, 0.20, (0.2, 0.4)),
 }
 COUNT_BUDGET = 3000
 

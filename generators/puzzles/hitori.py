@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridB import gray_canvas, gray_png, gray_text, rc, search, traced
+from generators.puzzles._grid_drawing import gray_canvas, gray_png, gray_text, rc
+from generators.puzzles.search import search, traced
 from generators.registry import register
 from generators.render import grid
 
-# level: grid side
-LEVELS = {1: 4, 2: 5, 3: 6, 4: 7, 5: 8}
+
+class Level(NamedTuple):
+    side: int
+
+
+LEVELS = {1: Level(4), 2: Level(5), 3: Level(6), 4: Level(7), 5: Level(8)}
 
 WHITE, SHADED = 0, 1
 
@@ -47,7 +53,7 @@ class Hitori(Task[State]):
                      "e.g. {(0, 4), (2, 1), (3, 3)}")
 
     def generate(self, rng: random.Random, level: int) -> State:
-        n = self.params(level)
+        n = self.params(level).side
         numbers = _latin(n, rng)
         shaded = _maximal_shading(n, rng)
         for r, c in sorted(shaded):

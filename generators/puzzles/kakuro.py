@@ -14,22 +14,29 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 from itertools import combinations
+from typing import NamedTuple
 
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import (Contradiction, GuessSearch, MaskCounter, OverBudget, cell_name,
-                                       digits_of, show_set)
-from generators.puzzles._gridB import gray_canvas, gray_png, gray_text
+from generators.puzzles._digit_grid import cell_name, digits_of, show_set
+from generators.puzzles.search import Contradiction, GuessSearch, MaskCounter, OverBudget
+from generators.puzzles._grid_drawing import gray_canvas, gray_png, gray_text
 from generators.registry import register
 
-# level: (grid side including the clue row and column, chance of an extra black cell, repairs)
+
+class Level(NamedTuple):
+    side: int  # including the clue row and column
+    extra_black: float  # chance of an extra black cell
+    repairs: int  # uniqueness repair rounds before the draw is rejected
+
+
 LEVELS = {
-    1: (3, 0.0, 30),
-    2: (4, 0.15, 30),
-    3: (5, 0.25, 30),
-    4: (6, 0.3, 30),
-    5: (7, 0.3, 30),
+    1: Level(3, 0.0, 30),
+    2: Level(4, 0.15, 30),
+    3: Level(5, 0.25, 30),
+    4: Level(6, 0.3, 30),
+    5: Level(7, 0.3, 30),
 }
 COUNT_BUDGET = 2000  # guesses per uniqueness proof
 DIGITS = 0b1111111110  # bit d = digit d

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Solution, Step, Task, Variant
-from generators.puzzles._gridB import gray_canvas, gray_png, gray_text, grid_text, rc, search, traced
+from generators.puzzles._grid_drawing import gray_canvas, gray_png, gray_text, grid_text, rc
+from generators.puzzles.search import search, traced
 from generators.registry import register
 from generators.render import GREY, grid
 
-# level: (grid side, share of black cells)
-LEVELS = {1: (3, 0.5), 2: (4, 0.5), 3: (5, 0.5), 4: (6, 0.5), 5: (7, 0.5)}
+
+class Level(NamedTuple):
+    side: int
+    black_share: float  # share of black cells
+
+
+LEVELS = {1: Level(3, 0.5), 2: Level(4, 0.5), 3: Level(5, 0.5), 4: Level(6, 0.5), 5: Level(7, 0.5)}
 DRAWS = 12  # grids drawn per attempt while looking for a unique one
 
 

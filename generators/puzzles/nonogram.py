@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import Contradiction, GuessSearch, OverBudget, board
+from generators.puzzles._digit_grid import board
+from generators.puzzles.search import Contradiction, GuessSearch, OverBudget
 from generators.registry import register
 from generators.render import BLACK, GREY, font, text_center, to_png
 
-# level: (side n, share of filled cells)
-LEVELS = {1: (3, 0.55), 2: (4, 0.55), 3: (5, 0.55), 4: (6, 0.55), 5: (7, 0.55)}
+
+class Level(NamedTuple):
+    side: int
+    filled_share: float  # share of filled cells
+
+
+LEVELS = {1: Level(3, 0.55), 2: Level(4, 0.55), 3: Level(5, 0.55), 4: Level(6, 0.55), 5: Level(7, 0.55)}
 COUNT_BUDGET = 3000
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -23,13 +24,18 @@ from generators.puzzles._path import grid_text, hamiltonian_path, manhattan, nei
 from generators.registry import register
 from generators.render import BLACK, BLUE, canvas, cell_center, grid, text_center, to_png
 
-# level: (grid side n, share of cells revealed, 1 and the last number included)
+
+class Level(NamedTuple):
+    side: int
+    revealed_share: float  # share of cells shown, 1 and the last number among them
+
+
 LEVELS = {
-    1: (4, 0.40),
-    2: (5, 0.34),
-    3: (6, 0.30),
-    4: (7, 0.27),
-    5: (8, 0.25),
+    1: Level(4, 0.40),
+    2: Level(5, 0.34),
+    3: Level(6, 0.30),
+    4: Level(7, 0.27),
+    5: Level(8, 0.25),
 }
 SHORT_CHAINS = 0.25       # share of chains that stop 1..n cells before covering the grid
 NODE_BUDGET = 40_000      # search nodes per solution count

@@ -10,6 +10,7 @@ of cells, takes its boundary as the loop, and places circles on loop points; a b
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -18,13 +19,19 @@ from generators.puzzles._place import ORTHO, board
 from generators.registry import register
 from generators.render import BLACK, LIGHT, WHITE, text_center, to_png
 
-# level: (grid points per side, circles, region size as a share of the cells)
+
+class Level(NamedTuple):
+    side: int  # grid points per side
+    circles: int
+    region_share: tuple[float, float]  # range of the loop's region size as a share of the cells
+
+
 LEVELS = {
-    1: (3, 3, (0.5, 0.75)),
-    2: (4, 4, (0.4, 0.7)),
-    3: (5, 4, (0.4, 0.65)),
-    4: (6, 6, (0.4, 0.6)),
-    5: (7, 10, (0.4, 0.6)),
+    1: Level(3, 3, (0.5, 0.75)),
+    2: Level(4, 4, (0.4, 0.7)),
+    3: Level(5, 4, (0.4, 0.65)),
+    4: Level(6, 6, (0.4, 0.6)),
+    5: Level(7, 10, (0.4, 0.6)),
 }
 NODE_BUDGET = 3_000    # path-search steps per count
 PLACEMENTS = 2         # circle placements tried per loop before settling for an ambiguous one

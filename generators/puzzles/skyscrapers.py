@@ -16,25 +16,33 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw
 from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import OverBudget, list_rows, random_latin
-from generators.puzzles._sky import SkySearch, clues_of, count_solutions, framed
+from generators.puzzles._digit_grid import list_rows, random_latin
+from generators.puzzles.search import OverBudget
+from generators.puzzles._skyscraper_lines import SkySearch, clues_of, count_solutions, framed
 from generators.registry import register
 from generators.render import font, to_png
 
-# level: (n, Latin squares drawn per attempt until one's full clue set is unique). Measured share
-# of unique full clue sets: n=3 all, 4 about 1/2, 5 about 1/3, 6 about 1/15, 7 about 1/450, so an
-# attempt fails with probability about 1e-4 or less (make_instance then draws again)
+
+# Measured share of unique full clue sets: n=3 all, 4 about 1/2, 5 about 1/3, 6 about 1/15, 7 about
+# 1/450, so with these draws an attempt fails with probability about 1e-4 or less (make_instance
+# then draws again).
+class Level(NamedTuple):
+    side: int
+    draws: int  # Latin squares drawn per attempt until one's full clue set is unique
+
+
 LEVELS = {
-    1: (3, 8),
-    2: (4, 20),
-    3: (5, 30),
-    4: (6, 200),
-    5: (7, 4000),
+    1: Level(3, 8),
+    2: Level(4, 20),
+    3: Level(5, 30),
+    4: Level(6, 200),
+    5: Level(7, 4000),
 }
 COUNT_BUDGET = 4000
 CELL = 40           # pixels per cell in the picture

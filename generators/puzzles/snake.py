@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -21,13 +22,19 @@ from generators.puzzles._path import neighbours
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, RED, canvas, cell_box, grid, text_center, to_png
 
-# level: (smallest side, largest side, snake cells as a share of the grid)
+
+class Level(NamedTuple):
+    smallest_side: int
+    largest_side: int
+    snake_share: float  # snake cells as a share of the grid
+
+
 LEVELS = {
-    1: (5, 6, 0.36),
-    2: (6, 7, 0.32),
-    3: (8, 9, 0.28),
-    4: (10, 11, 0.24),
-    5: (12, 13, 0.21),
+    1: Level(5, 6, 0.36),
+    2: Level(6, 7, 0.32),
+    3: Level(8, 9, 0.28),
+    4: Level(10, 11, 0.24),
+    5: Level(12, 13, 0.21),
 }
 NODE_BUDGET = 20_000
 WALK_TRIES = 12

@@ -10,16 +10,21 @@ candidates and backs out of contradictions.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._gridA import board, cell_name, digits_of, grid_anchor, put_numbers, show_set
+from generators.puzzles._digit_grid import board, cell_name, digits_of, grid_anchor, put_numbers, show_set
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, to_png
 
-# level: number of given digits (fewer clues = longer propagation and more guessing)
-LEVELS = {1: 40, 2: 36, 3: 32, 4: 28, 5: 24}
+
+class Level(NamedTuple):
+    givens: int  # given digits (fewer clues = longer propagation and more guessing)
+
+
+LEVELS = {1: Level(40), 2: Level(36), 3: Level(32), 4: Level(28), 5: Level(24)}
 
 ROW = [i // 9 for i in range(81)]
 COL = [i % 9 for i in range(81)]
@@ -272,7 +277,7 @@ class Sudoku(Task[State]):
                      "spaces, e.g. 5 3 4 6 7 8 9 1 2 6 7 2 ...")
 
     def generate(self, rng: random.Random, level: int) -> State:
-        target = self.params(level)
+        target = self.params(level).givens
         _, full = _search([0] * 81, 1, 10_000, rng=rng)
         if full is None:
             raise Rejected("random fill failed")

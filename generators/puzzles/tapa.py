@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -21,13 +22,19 @@ from generators.puzzles._place import ORTHO, board, grid_text, pairs_text
 from generators.registry import register
 from generators.render import BLACK, text_center, to_png
 
-# level: (grid side n, black share of the cells, share of the white cells shown as clues)
+
+class Level(NamedTuple):
+    side: int
+    black_share: float  # share of the cells that are black
+    clue_share: float  # share of the white cells shown as clues
+
+
 LEVELS = {
-    1: (3, 0.45, 0.5),
-    2: (4, 0.5, 0.45),
-    3: (5, 0.5, 0.4),
-    4: (6, 0.52, 0.35),
-    5: (7, 0.55, 0.3),
+    1: Level(3, 0.45, 0.5),
+    2: Level(4, 0.5, 0.45),
+    3: Level(5, 0.5, 0.4),
+    4: Level(6, 0.52, 0.35),
+    5: Level(7, 0.55, 0.3),
 }
 NODE_BUDGET = 4_000
 CLUE_ROUNDS = 30

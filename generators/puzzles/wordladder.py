@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -22,14 +23,19 @@ from generators.puzzles._words import words_of_length
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, canvas, text_center, to_png
 
-# level: (word length, fewest changes (steps) from start to target: min, max), as the official
-# generator's min_steps / max_steps
+
+class Level(NamedTuple):
+    word_length: int
+    min_steps: int  # the fewest changes from start to target lie in min_steps..max_steps
+    max_steps: int  # (named as in the official generator)
+
+
 LEVELS = {
-    1: (3, 3, 5),
-    2: (4, 4, 6),
-    3: (4, 5, 7),
-    4: (5, 6, 8),
-    5: (5, 7, 10),
+    1: Level(3, 3, 5),
+    2: Level(4, 4, 6),
+    3: Level(4, 5, 7),
+    4: Level(5, 6, 8),
+    5: Level(5, 7, 10),
 }
 SHOWN_PER_LAYER = 24      # words written out per BFS layer in the recorded steps
 

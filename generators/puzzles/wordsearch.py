@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import string
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw
 from pydantic import BaseModel
@@ -21,13 +22,20 @@ from generators.registry import register
 from generators.puzzles._path import stamp
 from generators.render import cell_center, grid, text_center, to_png
 
-# level: (grid side, shortest word, longest word, decoys)
+
+class Level(NamedTuple):
+    side: int
+    shortest_word: int  # letters
+    longest_word: int
+    decoys: int
+
+
 LEVELS = {
-    1: (5, 4, 5, 1),
-    2: (7, 5, 7, 2),
-    3: (10, 6, 9, 3),
-    4: (12, 7, 10, 4),
-    5: (15, 8, 10, 6),
+    1: Level(5, 4, 5, 1),
+    2: Level(7, 5, 7, 2),
+    3: Level(10, 6, 9, 3),
+    4: Level(12, 7, 10, 4),
+    5: Level(15, 8, 10, 6),
 }
 # direction name -> (row step, column step); N is up
 DIRECTIONS = {"N": (-1, 0), "NE": (-1, 1), "E": (0, 1), "SE": (1, 1),

@@ -2,7 +2,7 @@ import ast
 import random
 from itertools import permutations
 
-from generators.puzzles._sky import count_solutions, visible
+from generators.puzzles._skyscraper_lines import count_solutions, visible
 from generators.puzzles.skyscrapers import LEVELS
 from tests.tasks.checklist import TaskChecklist, instance
 from verifiers.registry import verify_answer

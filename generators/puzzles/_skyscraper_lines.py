@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import permutations
 
-from generators.base import Step
-from generators.puzzles._gridA import (Contradiction, GuessSearch, OverBudget, cell_name,
-                                       grid_anchor)
+from generators.puzzles._digit_grid import cell_name, grid_anchor
+from generators.puzzles.search import Contradiction, GuessSearch, OverBudget
 
 
 def visible(line) -> int:
@@ -277,8 +276,7 @@ class SkySearch(GuessSearch):
         finally:
             for k, note in enumerate(notes):
                 last = k == len(notes) - 1
-                self.steps.append(Step(kind="deduce", text=f"{note}.",
-                                       anchor=self.anchor() if last else None))
+                self.trace.note("deduce", f"{note}.", self.anchor() if last else None)
 
     # -- search interface ----------------------------------------------------------------------
     def choose(self):

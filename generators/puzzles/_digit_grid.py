@@ -1,5 +1,6 @@
-"""Helpers shared by the digit-grid puzzles (sudoku, kakuro, nonogram, futoshiki, skyscrapers):
-candidate bit masks, grid anchors as plain text, and the common board drawing."""
+"""The digit-grid puzzles' shared ground (sudoku, kakuro, nonogram, futoshiki, skyscrapers):
+candidate bit masks, Latin squares (the search of futoshiki, the fill of skyscrapers), grid anchors
+as plain text, and the common board drawing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
-from generators.base import Step
+from generators.puzzles.search import Contradiction, GuessSearch
 from generators.render import BLACK, canvas, text_center
 
 # -- candidate masks: bit d set = digit d still possible -------------------------------------------
@@ -66,180 +67,6 @@ def put_numbers(draw: ImageDraw.ImageDraw, grid: list[list[int]], x0: int, y0: i
             if v:
                 text_center(draw, (x0 + (c + 0.5) * cell, y0 + (r + 0.5) * cell), str(v), size,
                             fill=fill)
-
-
-# -- propagation + guessing with a recorded trace -------------------------------------------------
-
-
-class Contradiction(Exception):
-    """The current assignment cannot be completed; the message says which rule broke."""
-
-
-class OverBudget(Exception):
-    """A search ran past its node budget."""
-
-
-class MaskCounter:
-    """The bare uniqueness proof on bit masks (bit d of `cand[i]`: digit d is still possible in
-    cell i), shared by the puzzles whose generators prove many draws: settle to the rules' fixed
-    point, guess in the undecided cell with the fewest options (lowest index first, lowest digit
-    first), stop at `limit` solutions, raise OverBudget past `budget` guesses.
-
-    A subclass gives `settle(cand, extra, changed)` (narrow `cand` from the cells or constraints
-    in `changed`; False on a contradiction), and may give `fork(extra)` (per-branch copy of its own
-    bookkeeping) and `touched(cell)` (what a guess in `cell` changed)."""
-
-    nodes: int
-    solutions: list[list[int]]
-
-    def settle(self, cand: list[int], extra, changed: list[int]) -> bool:
-        raise NotImplementedError
-
-    def fork(self, extra):
-        return extra
-
-    def touched(self, cell: int) -> list[int]:
-        return [cell]
-
-    def descend(self, cand: list[int], extra, changed: list[int], limit: int, budget: int) -> bool:
-        """True once `limit` solutions are found (the search stops)."""
-        if not self.settle(cand, extra, changed):
-            return False
-        best, size = -1, 99
-        for i, m in enumerate(cand):
-            if m & (m - 1):
-                b = m.bit_count()
-                if b < size:
-                    best, size = i, b
-        if best < 0:
-            self.solutions.append([m.bit_length() - 1 for m in cand])
-            return len(self.solutions) >= limit
-        m = cand[best]
-        while m:
-            bit = m & -m
-            m ^= bit
-            self.nodes += 1
-            if self.nodes > budget:
-                raise OverBudget
-            trial = list(cand)
-            trial[best] = bit
-            if self.descend(trial, self.fork(extra), self.touched(best), limit, budget):
-                return True
-        return False
-
-
-class GuessSearch:
-    """Constraint propagation plus depth-first guessing, shared by the grid puzzles.
-
-    A subclass keeps its own candidate state and implements `deductions` (yields one note per
-    forced step, raises Contradiction), `choose` (the open variable with the fewest options, or
-    None when solved), `assign`, `snapshot`/`restore` and `anchor`. `solve` records the trace:
-    one deduce step per run of deductions, and a try / dead end / backtrack step per guess.
-    With `record=False` the same machinery counts solutions for the uniqueness proof."""
-
-    def __init__(self, record: bool = True):
-        self.record = record
-        self.steps: list[Step] = []
-        self.nodes = 0          # guesses made
-        self.placements = 0     # values fixed by propagation
-
-    # subclass interface
-    def deductions(self):  # -> Iterator[str]
-        raise NotImplementedError
-
-    def choose(self) -> tuple[object, list, str] | None:
-        raise NotImplementedError
-
-    def assign(self, key, value) -> None:
-        raise NotImplementedError
-
-    def snapshot(self):
-        raise NotImplementedError
-
-    def restore(self, snap) -> None:
-        raise NotImplementedError
-
-    def anchor(self) -> str:
-        raise NotImplementedError
-
-    def deduce_title(self) -> str:
-        return "Forced"
-
-    # machinery
-    def propagate(self) -> None:
-        notes: list[str] = []
-        try:
-            for note in self.deductions():
-                if self.record:
-                    notes.append(note)
-        finally:
-            if notes:
-                self.steps.append(Step(kind="deduce", text=f"{self.deduce_title()}: "
-                                       f"{'; '.join(notes)}.", anchor=self.anchor()))
-
-    def solve(self, depth: int = 0) -> bool:
-        try:
-            self.propagate()
-        except Contradiction as why:
-            self.steps.append(Step(kind="dead_end", text=f"Contradiction: {why}."))
-            return False
-        choice = self.choose()
-        if choice is None:
-            return True
-        key, options, where = choice
-        self.steps.append(Step(kind="observe", text=f"Nothing more is forced. {where} has the "
-                               f"fewest options, {options}; I must guess there."))
-        snap = self.snapshot()
-        for value in options:
-            self.nodes += 1
-            self.steps.append(Step(kind="try", text=f"Guess {where} = {value} (depth {depth + 1})."))
-            try:
-                self.assign(key, value)
-                ok = self.solve(depth + 1)
-            except Contradiction as why:
-                self.steps.append(Step(kind="dead_end", text=f"Contradiction: {why}."))
-                ok = False
-            if ok:
-                return True
-            self.restore(snap)
-            self.steps.append(Step(kind="backtrack", text=f"Undo {where} = {value} and everything "
-                                   "deduced from it; back to this position.", anchor=self.anchor()))
-        return False
-
-    def count(self, limit: int = 2, budget: int = 5000) -> int:
-        """Solutions up to `limit` (no recording); raises OverBudget past `budget` guesses."""
-        found = 0
-        self.solutions: list = []
-
-        def descend() -> bool:
-            nonlocal found
-            try:
-                self.propagate()
-            except Contradiction:
-                return False
-            choice = self.choose()
-            if choice is None:
-                found += 1
-                self.solutions.append(self.snapshot())
-                return found >= limit
-            key, options, _ = choice
-            snap = self.snapshot()
-            for value in options:
-                self.nodes += 1
-                if self.nodes > budget:
-                    raise OverBudget
-                try:
-                    self.assign(key, value)
-                    if descend():
-                        return True
-                except Contradiction:
-                    pass
-                self.restore(snap)
-            return False
-
-        self.record = False
-        descend()
-        return found
 
 
 class LatinSearch(GuessSearch):
