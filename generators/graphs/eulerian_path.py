@@ -9,21 +9,28 @@ Hierholzer's algorithm, splicing closed detours into the trail.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from generators.base import Solution, Step, Task, Variant
-from generators.graphs import _hbpaths as hb
-from generators.graphs import _hbpaths_layout as layout
+from generators.graphs import _path_tasks as shared
+from generators.graphs import _path_tasks_layout as layout
 from generators.registry import register
 
-# level: (vertices, probability of each extra allowed edge, maximum degree before parity repair)
+
+class Level(NamedTuple):
+    vertices: int
+    extra_edge: float  # probability of each further allowed edge
+    max_degree: int  # before the parity repair
+
+
 LEVELS = {
-    1: (6, 0.3, 4),
-    2: (8, 0.3, 4),
-    3: (10, 0.3, 4),
-    4: (12, 0.3, 4),
-    5: (16, 0.3, 4),
+    1: Level(6, 0.3, 4),
+    2: Level(8, 0.3, 4),
+    3: Level(10, 0.3, 4),
+    4: Level(12, 0.3, 4),
+    5: Level(16, 0.3, 4),
 }
 
 
@@ -47,13 +54,13 @@ class EulerianPath(Task[State]):
     def generate(self, rng: random.Random, level: int) -> State:
         n, extra, max_degree = self.params(level)
         points = layout.jittered_grid(rng, n)
-        adj = hb.euler_instance(rng, points, layout.clear_pairs(points), extra, max_degree,
+        adj = shared.euler_instance(rng, points, layout.clear_pairs(points), extra, max_degree,
                                 closed=False)
         return State(adjacency=adj, positions=points)
 
     def solve(self, state: State) -> Solution:
-        trail, steps = hb.euler_steps(state.adjacency, closed=False)
-        effort = len(hb.edges_of(state.adjacency)) + sum(s.kind == "try" for s in steps)
+        trail, steps = shared.euler_steps(state.adjacency, closed=False)
+        effort = len(shared.edges_of(state.adjacency)) + sum(s.kind == "try" for s in steps)
         if trail is None:
             steps.append(Step(kind="conclude", text="No walk can use every edge exactly once. "
                               "Answer: No"))
@@ -68,15 +75,15 @@ class EulerianPath(Task[State]):
                     "each circle is a vertex, each grey line an edge.")
         else:
             body = (f"The undirected graph has {n} vertices numbered 0 to {n - 1}; each line lists "
-                    f"a vertex and its neighbours:\n{hb.adjacency_lines(state.adjacency)}")
+                    f"a vertex and its neighbours:\n{shared.adjacency_lines(state.adjacency)}")
         return (f"Eulerian path. {self.rules}\n\n{body}\n\nDoes the graph have an Eulerian path? "
                 f"Answer with {self.answer_format}.")
 
     def render(self, state: State) -> list[bytes]:
-        return [layout.draw(state.positions, hb.edges_of(state.adjacency), "Eulerian path?")]
+        return [layout.draw(state.positions, shared.edges_of(state.adjacency), "Eulerian path?")]
 
     def initial_state(self, state: State) -> dict:
-        return hb.adjacency_dict(state.adjacency)
+        return shared.adjacency_dict(state.adjacency)
 
 
 register(EulerianPath())

@@ -11,21 +11,28 @@ by degree and connectivity counts.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.graphs import _hbpaths as hb
-from generators.graphs import _hbpaths_layout as layout
+from generators.graphs import _path_tasks as shared
+from generators.graphs import _path_tasks_layout as layout
 from generators.registry import register
 
-# level: (vertices, probability of each extra allowed edge, maximum degree)
+
+class Level(NamedTuple):
+    vertices: int
+    extra_edge: float  # probability of each further allowed edge
+    max_degree: int
+
+
 LEVELS = {
-    1: (6, 0.3, 3),
-    2: (9, 0.3, 4),
-    3: (12, 0.3, 4),
-    4: (14, 0.3, 4),
-    5: (16, 0.3, 4),
+    1: Level(6, 0.3, 3),
+    2: Level(9, 0.3, 4),
+    3: Level(12, 0.3, 4),
+    4: Level(14, 0.3, 4),
+    5: Level(16, 0.3, 4),
 }
 DRAWS = 40  # graphs drawn per attempt before the attempt is rejected
 
@@ -55,13 +62,13 @@ class HamiltonianCycle(Task[State]):
         solvable = rng.random() < 0.5
         # both branches come from one distribution, so sparseness does not give the answer away
         for _ in range(DRAWS):
-            edges = hb.add_extras(rng, hb.spanning_tree(rng, n, pairs, max_degree), pairs, extra,
+            edges = shared.add_extras(rng, shared.spanning_tree(rng, n, pairs, max_degree), pairs, extra,
                                   max_degree)
-            adj = hb.adjacency_of(n, hb.lift_min_degree(rng, edges, pairs, 2, max_degree))
-            search = hb.HamiltonSearch(adj, 0, cycle=True, record=False)
+            adj = shared.adjacency_of(n, shared.lift_min_degree(rng, edges, pairs, 2, max_degree))
+            search = shared.HamiltonSearch(adj, 0, cycle=True, record=False)
             try:
                 found = search.run()
-            except hb.SearchBudget:
+            except shared.SearchBudget:
                 continue
             # a No must take search: refutations by the degree count alone are too easy
             if (found is not None) == solvable and (solvable or search.nodes > 0):
@@ -74,8 +81,8 @@ class HamiltonianCycle(Task[State]):
                       "passes every vertex, so I may begin it at 0. I extend the route depth-first, "
                       "trying neighbours in ascending order, and abandon a branch as soon as an "
                       "unvisited vertex has fewer than two usable neighbours or is cut off.",
-                      anchor=hb.adjacency_lines(adj))]
-        search = hb.HamiltonSearch(adj, 0, cycle=True)
+                      anchor=shared.adjacency_lines(adj))]
+        search = shared.HamiltonSearch(adj, 0, cycle=True)
         cycle = search.run()
         steps += search.steps
         effort = search.nodes + len(adj)
@@ -97,15 +104,15 @@ class HamiltonianCycle(Task[State]):
                     "each circle is a vertex, each grey line an edge.")
         else:
             body = (f"The undirected graph has {n} vertices numbered 0 to {n - 1}; each line lists "
-                    f"a vertex and its neighbours:\n{hb.adjacency_lines(state.adjacency)}")
+                    f"a vertex and its neighbours:\n{shared.adjacency_lines(state.adjacency)}")
         return (f"Hamiltonian cycle. {self.rules}\n\n{body}\n\nDoes the graph have a Hamiltonian "
                 f"cycle? Answer with {self.answer_format}.")
 
     def render(self, state: State) -> list[bytes]:
-        return [layout.draw(state.positions, hb.edges_of(state.adjacency), "Hamiltonian cycle?")]
+        return [layout.draw(state.positions, shared.edges_of(state.adjacency), "Hamiltonian cycle?")]
 
     def initial_state(self, state: State) -> dict:
-        return hb.adjacency_dict(state.adjacency)
+        return shared.adjacency_dict(state.adjacency)
 
 
 register(HamiltonianCycle())

@@ -10,21 +10,28 @@ neighbours in ascending order, pruning by degree and connectivity counts.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.graphs import _hbpaths as hb
-from generators.graphs import _hbpaths_layout as layout
+from generators.graphs import _path_tasks as shared
+from generators.graphs import _path_tasks_layout as layout
 from generators.registry import register
 
-# level: (vertices, probability of each extra allowed edge, maximum degree)
+
+class Level(NamedTuple):
+    vertices: int
+    extra_edge: float  # probability of each further allowed edge
+    max_degree: int
+
+
 LEVELS = {
-    1: (4, 0.3, 3),
-    2: (6, 0.3, 3),
-    3: (8, 0.3, 3),
-    4: (12, 0.3, 4),
-    5: (16, 0.3, 4),
+    1: Level(4, 0.3, 3),
+    2: Level(6, 0.3, 3),
+    3: Level(8, 0.3, 3),
+    4: Level(12, 0.3, 4),
+    5: Level(16, 0.3, 4),
 }
 DRAWS = 40  # graphs drawn per attempt before the attempt is rejected
 
@@ -55,12 +62,12 @@ class HamiltonianPath(Task[State]):
         # both branches come from one distribution, so sparseness does not give the answer away
         for _ in range(DRAWS):
             start = rng.randrange(n)
-            tree = hb.spanning_tree(rng, n, pairs, max_degree)
-            adj = hb.adjacency_of(n, hb.add_extras(rng, tree, pairs, extra, max_degree))
-            search = hb.HamiltonSearch(adj, start, cycle=False, record=False)
+            tree = shared.spanning_tree(rng, n, pairs, max_degree)
+            adj = shared.adjacency_of(n, shared.add_extras(rng, tree, pairs, extra, max_degree))
+            search = shared.HamiltonSearch(adj, start, cycle=False, record=False)
             try:
                 found = search.run()
-            except hb.SearchBudget:
+            except shared.SearchBudget:
                 continue
             # a No must take search: refutations by the degree count alone are too easy
             if (found is not None) == solvable and (solvable or search.nodes > 0):
@@ -73,8 +80,8 @@ class HamiltonianPath(Task[State]):
                       f"at {s}. I extend the path depth-first, trying neighbours in ascending order, "
                       "and abandon a branch as soon as a vertex has no free "
                       "neighbour, two vertices could only be the last one, or unvisited vertices "
-                      "are cut off.", anchor=hb.adjacency_lines(adj))]
-        search = hb.HamiltonSearch(adj, s, cycle=False)
+                      "are cut off.", anchor=shared.adjacency_lines(adj))]
+        search = shared.HamiltonSearch(adj, s, cycle=False)
         path = search.run()
         steps += search.steps
         effort = search.nodes + len(adj)
@@ -96,19 +103,19 @@ class HamiltonianPath(Task[State]):
                     "red circle.")
         else:
             body = (f"The undirected graph has {n} vertices numbered 0 to {n - 1}; each line lists "
-                    f"a vertex and its neighbours:\n{hb.adjacency_lines(state.adjacency)}\n"
+                    f"a vertex and its neighbours:\n{shared.adjacency_lines(state.adjacency)}\n"
                     f"The start vertex is {s}.")
         return (f"Hamiltonian path. {self.rules}\n\n{body}\n\nDoes a Hamiltonian path begin at "
                 f"vertex {s}? Answer with {self.answer_format}.")
 
     def render(self, state: State) -> list[bytes]:
-        edges = hb.edges_of(state.adjacency)
+        edges = shared.edges_of(state.adjacency)
         return [layout.draw(state.positions, edges, f"Hamiltonian path from vertex {state.start} "
                             "(red)", start=state.start)]
 
     def initial_state(self, state: State) -> dict:
         # the public rows hold the bare adjacency dict and lose the start vertex; helix keeps both
-        return {"adjacency": hb.adjacency_dict(state.adjacency), "start_vertex": state.start}
+        return {"adjacency": shared.adjacency_dict(state.adjacency), "start_vertex": state.start}
 
 
 register(HamiltonianPath())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -21,13 +22,19 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.graphs._layout import circle_positions, draw_network
 from generators.registry import register
 
-# level: (nodes, edges, whether the No member keeps G1's degree sequence)
+
+class Level(NamedTuple):
+    nodes: int
+    edges: int
+    same_degrees: bool  # whether the No member keeps G1's degree sequence
+
+
 LEVELS = {
-    1: (6, 7, False),
-    2: (7, 9, False),
-    3: (8, 11, True),
-    4: (9, 13, True),
-    5: (10, 15, True),
+    1: Level(6, 7, False),
+    2: Level(7, 9, False),
+    3: Level(8, 11, True),
+    4: Level(9, 13, True),
+    5: Level(10, 15, True),
 }
 SEARCH_BUDGET = 200_000   # mapping-search nodes; n <= 10 needs a few hundred at most
 RECORDED_TRIES = 120      # search steps written into the skeleton; the rest are only counted

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -17,13 +18,18 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.graphs._layout import SINK, SOURCE, adjacency_text, draw_network
 from generators.registry import register
 
-# level: (nodes per layer, max capacity)
+
+class Level(NamedTuple):
+    layers: tuple[int, ...]  # nodes per layer, from the source's layer to the sink's
+    max_capacity: int  # capacities are 1..max_capacity
+
+
 LEVELS = {
-    1: ((1, 2, 1), 9),
-    2: ((1, 2, 2, 1), 10),
-    3: ((1, 2, 3, 2, 1), 12),
-    4: ((1, 3, 3, 3, 1), 15),
-    5: ((1, 3, 4, 4, 3, 1), 20),
+    1: Level((1, 2, 1), 9),
+    2: Level((1, 2, 2, 1), 10),
+    3: Level((1, 2, 3, 2, 1), 12),
+    4: Level((1, 3, 3, 3, 1), 15),
+    5: Level((1, 3, 4, 4, 3, 1), 20),
 }
 EXTRA_EDGE = 0.5  # chance of each further edge between consecutive layers
 REACH = 0.4       # largest height difference (in picture heights) an edge may span

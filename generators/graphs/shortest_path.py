@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -17,13 +18,20 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.graphs._layout import SINK, SOURCE, adjacency_text, draw_network
 from generators.registry import register
 
-# level: (grid rows, grid cols, max weight, fewest hops on the reported shortest path)
+
+class Level(NamedTuple):
+    rows: int  # of the node grid
+    cols: int
+    max_weight: int  # weights are 1..max_weight
+    min_hops: int  # fewest edges on the reported shortest path
+
+
 LEVELS = {
-    1: (2, 3, 5, 2),
-    2: (3, 3, 5, 3),
-    3: (3, 4, 8, 4),
-    4: (4, 4, 10, 5),
-    5: (5, 5, 10, 6),
+    1: Level(2, 3, 5, 2),
+    2: Level(3, 3, 5, 3),
+    3: Level(3, 4, 8, 4),
+    4: Level(4, 4, 10, 5),
+    5: Level(5, 5, 10, 6),
 }
 DROP_GRID_EDGE = 0.2   # share of grid edges removed (connectivity kept)
 ADD_DIAGONAL = 0.3     # chance that a cell gets one diagonal

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -18,13 +19,19 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.graphs._layout import adjacency_text, circle_positions, draw_network, edge_is_clear
 from generators.registry import register
 
-# level: (nodes, edges, fewest nodes on a longest path)
+
+class Level(NamedTuple):
+    nodes: int
+    edges: int
+    min_chain: int  # fewest nodes on a longest path
+
+
 LEVELS = {
-    1: (6, 8, 4),
-    2: (9, 13, 5),
-    3: (12, 19, 6),
-    4: (16, 27, 7),
-    5: (25, 42, 9),
+    1: Level(6, 8, 4),
+    2: Level(9, 13, 5),
+    3: Level(12, 19, 6),
+    4: Level(16, 27, 7),
+    5: Level(25, 42, 9),
 }
 PICTURE = 560
 NODE_RADIUS = 15

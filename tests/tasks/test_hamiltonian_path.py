@@ -2,7 +2,7 @@ import ast
 import random
 import time
 
-from generators.graphs import _hbpaths_layout as layout
+from generators.graphs import _path_tasks_layout as layout
 from tests.tasks.checklist import TaskChecklist, instance
 from verifiers.registry import verify_answer
 

@@ -4,7 +4,7 @@ than two odd vertices) or connectivity forbids a trail; both are checked in line
 
 from __future__ import annotations
 
-from verifiers.graphs._hbpaths import edge_use_error, euler_obstacle, parse_route, read_graph
+from verifiers.graphs._path_tasks import edge_use_error, euler_obstacle, parse_route, read_graph
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

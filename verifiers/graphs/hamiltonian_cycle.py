@@ -5,7 +5,7 @@ exists, which a bounded pruned search decides."""
 
 from __future__ import annotations
 
-from verifiers.graphs._hbpaths import (first_repeat, hamiltonian_exists, parse_route, read_graph,
+from verifiers.graphs._path_tasks import (first_repeat, hamiltonian_exists, parse_route, read_graph,
                                       walk_error)
 from verifiers.registry import register
 from verifiers.verdict import Verdict
