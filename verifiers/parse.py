@@ -54,3 +54,43 @@ def parse_int_list(answer: str) -> list[int]:
     if bad is not None:
         raise Unparsable(f"{bad[:30]!r} is not an integer")
     return [int(p) for p in parts]
+
+
+# -- collections of (row, col) pairs and other repeated items -------------------------------------
+
+MAX_ITEMS = 2000
+_COORD = r"\s*([+-]?\d{1,6})\s*"
+_PAIR = re.compile(r"[\[(]" + _COORD + "," + _COORD + r"[\])]")
+_BETWEEN = re.compile(r"[\s,;\[\]{}()]*")
+_EMPTY = ("[]", "{}", "()", "set()", "none", "None")
+
+
+def scan_items(answer: str, pattern: re.Pattern, what: str) -> list[re.Match]:
+    """Every match of `pattern` in `answer`, where only separators (commas, semicolons, spaces,
+    newlines, brackets of an outer list or set) may stand between and around them. Anything else
+    makes the text unparsable, so a stray word or number is never skipped silently."""
+    text = answer.strip()
+    matches, pos = [], 0
+    for match in pattern.finditer(text):
+        if not _BETWEEN.fullmatch(text[pos:match.start()]):
+            raise Unparsable(f"unexpected text {text[pos:match.start()][:40]!r}; expected {what}")
+        matches.append(match)
+        pos = match.end()
+        if len(matches) > MAX_ITEMS:
+            raise Unparsable(f"more than {MAX_ITEMS} items")
+    if not _BETWEEN.fullmatch(text[pos:]):
+        raise Unparsable(f"unexpected text {text[pos:][:40]!r}; expected {what}")
+    if not text or not matches and not re.fullmatch(r"[\s\[\]{}()]*", text):
+        raise Unparsable(f"expected {what}")
+    return matches
+
+
+def parse_pairs(answer: str) -> list[tuple[int, int]]:
+    """Integer pairs written `(a, b)` or `[a, b]`, separated by commas, spaces or newlines,
+    optionally inside one outer list or set: `[[2, 5], [3, 3]]`, `(0,1), (0,2)`, `{(0, 4)}`.
+    An empty collection (`[]`, `{}`, `set()`, `None`) is an empty list. The one reader of this
+    answer style: every verifier that takes cells as pairs judges the same text the same way."""
+    if answer.strip() in _EMPTY:
+        return []
+    return [(int(m.group(1)), int(m.group(2)))
+            for m in scan_items(answer, _PAIR, "(row, col) pairs")]

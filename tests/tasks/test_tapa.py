@@ -1,7 +1,7 @@
 import random
 
 from tests.tasks.checklist import TaskChecklist, instance
-from verifiers.puzzles._place import parse_pairs
+from verifiers.parse import parse_pairs
 from verifiers.registry import verify_answer
 
 

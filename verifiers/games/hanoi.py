@@ -26,7 +26,7 @@ def _pegs(state) -> list[list[int]]:
     return [list(p) for p in pegs]
 
 
-def parse_pairs(answer: str) -> list[tuple[int, int]]:
+def parse_disk_moves(answer: str) -> list[tuple[int, int]]:
     text = answer.strip().strip("[]").strip()
     pairs, at = [], 0
     while at < len(text):
@@ -46,7 +46,7 @@ def parse_pairs(answer: str) -> list[tuple[int, int]]:
 
 def check(state: dict, answer: str) -> Verdict:
     pegs = _pegs(state)
-    moves = parse_pairs(answer)
+    moves = parse_disk_moves(answer)
     parsed = " ".join(f"({d},{p})" for d, p in moves)
     n = sum(len(p) for p in pegs)
     for i, (disk, dest) in enumerate(moves, 1):

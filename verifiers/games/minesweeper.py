@@ -8,7 +8,8 @@ equals the stored one."""
 
 from __future__ import annotations
 
-from verifiers.puzzles._place import parse_pairs, str_grid
+from verifiers.parse import parse_pairs
+from verifiers.puzzles._place import str_grid
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

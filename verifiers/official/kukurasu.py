@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from verifiers.official import AdapterError, json_cell, register
-from verifiers.puzzles._gridB import parse_int_grid
+from verifiers.puzzles._grid_readers import parse_int_grid
 
 
 def _sums(data: dict[str, Any], key: str) -> list[int]:

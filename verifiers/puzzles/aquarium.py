@@ -4,7 +4,8 @@ row of the tank: no dry cell of a tank at or below one of its water cells)."""
 
 from __future__ import annotations
 
-from verifiers.puzzles._gridB import int_grid, parse_pairs
+from verifiers.parse import parse_pairs
+from verifiers.puzzles._grid_readers import int_grid
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from verifiers.puzzles._gridB import int_grid
+from verifiers.puzzles._grid_readers import int_grid
 from verifiers.registry import register
 from verifiers.verdict import Unparsable, Verdict
 

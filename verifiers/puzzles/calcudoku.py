@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from verifiers.puzzles._gridB import parse_int_grid
+from verifiers.puzzles._grid_readers import parse_int_grid
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

@@ -10,7 +10,8 @@ beside it; the question places tents on the empty cells, so helix rejects that."
 
 from __future__ import annotations
 
-from verifiers.puzzles._place import parse_pairs, str_grid
+from verifiers.parse import parse_pairs
+from verifiers.puzzles._place import str_grid
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

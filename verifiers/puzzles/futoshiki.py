@@ -4,7 +4,7 @@ Answer: `[[4, 2, 1, 3], [1, 3, 4, 2], ...]` (also one row of numbers per line)."
 
 from __future__ import annotations
 
-from verifiers.puzzles._gridA import givens_violation, int_matrix, latin_violation, parse_matrix
+from verifiers.puzzles._digit_grid import givens_violation, int_matrix, latin_violation, parse_matrix
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

@@ -3,7 +3,8 @@ row or column, no two shaded cells side by side, unshaded cells connected)."""
 
 from __future__ import annotations
 
-from verifiers.puzzles._gridB import connected, int_grid, parse_pairs
+from verifiers.parse import parse_pairs
+from verifiers.puzzles._grid_readers import connected, int_grid
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from verifiers.puzzles._gridB import parse_int_grid
+from verifiers.puzzles._grid_readers import parse_int_grid
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

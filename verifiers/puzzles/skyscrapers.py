@@ -8,7 +8,7 @@ Answer: `[[3, 2, 1], [1, 3, 2], ...]` (also one row of numbers per line)."""
 
 from __future__ import annotations
 
-from verifiers.puzzles._gridA import givens_violation, int_matrix, latin_violation, parse_matrix
+from verifiers.puzzles._digit_grid import givens_violation, int_matrix, latin_violation, parse_matrix
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from verifiers.puzzles._gridA import givens_violation, int_matrix
+from verifiers.puzzles._digit_grid import givens_violation, int_matrix
 from verifiers.registry import register
 from verifiers.verdict import Unparsable, Verdict
 

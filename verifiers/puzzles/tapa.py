@@ -6,7 +6,8 @@ neighbours grouped by 8-connectivity)."""
 
 from __future__ import annotations
 
-from verifiers.puzzles._place import int_field, parse_pairs
+from verifiers.parse import parse_pairs
+from verifiers.puzzles._place import int_field
 from verifiers.registry import register
 from verifiers.verdict import Verdict
 

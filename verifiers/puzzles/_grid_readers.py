@@ -9,23 +9,8 @@ from typing import Any
 
 from verifiers.verdict import Unparsable
 
-_PAIR = re.compile(r"\(\s*([+-]?\d{1,6})\s*,\s*([+-]?\d{1,6})\s*\)")
-_SEPARATORS = re.compile(r"[\s,;\[\]{}]*")
 _ROW_SPLIT = re.compile(r"\]\s*,?\s*\[|\n|;")
 _NUM = re.compile(r"[+-]?\d{1,9}")
-
-
-def parse_pairs(answer: str) -> list[tuple[int, int]]:
-    """`{(0, 4), (2, 1)}`, `[(0,4), (2,1)]` or `(0,4) (2,1)`: a collection of integer pairs.
-    An empty collection (`[]`, `{}`, `set()`) is an empty list."""
-    text = answer.strip()
-    if text in ("set()", "[]", "{}", "()", "none", "None"):
-        return []
-    pairs = [(int(a), int(b)) for a, b in _PAIR.findall(text)]
-    rest = _PAIR.sub(" ", text)
-    if not pairs or not _SEPARATORS.fullmatch(rest):
-        raise Unparsable(f"expected pairs like (0, 4), got {answer[:60]!r}")
-    return pairs
 
 
 def parse_int_grid(answer: str, n: int) -> list[list[int]]:
