@@ -70,8 +70,9 @@ class Task(ABC, Generic[State]):
     official_name: ClassVar[str]
     # bump when generate/solve/render change output: rows carry it, rebuilds key on it
     version: ClassVar[int] = 1
-    # the level table: level -> parameters; the only place difficulty lives
-    levels: ClassVar[dict[int, Any]]
+    # the level table: level -> parameters; the only place difficulty lives. Each entry is the
+    # module's `Level` NamedTuple, so fields read by name and still unpack as a tuple
+    levels: ClassVar[dict[int, tuple[Any, ...]]]
     # the rules in one short paragraph (questions and skeletons both use it)
     rules: ClassVar[str]
     # how the answer must be written, with an example
@@ -91,6 +92,7 @@ class Task(ABC, Generic[State]):
     paired: ClassVar[bool] = False
 
     def params(self, level: int) -> Any:
+        """The level's entry of the table (the task's `Level`); ValueError outside 1..5."""
         if level not in self.levels:
             raise ValueError(f"{self.name}: level must be one of 1..5, got {level!r}")
         return self.levels[level]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from math import gcd
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw
 from pydantic import BaseModel
@@ -17,16 +18,23 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import text_center, to_png
 
-# level: (smallest number, largest number, repeats allowed, most solution paths kept or None)
+
 # The number ranges alone barely raise the search effort (levels 3 and 4 are about equal), so from
 # level 2 on only draws with few solution paths (counted by a full search) are kept: fewer
 # solutions means a longer search before the first one (mean nodes about 370/540/690/890/1240).
+class Level(NamedTuple):
+    smallest: int  # smallest of the four numbers
+    largest: int
+    repeats: bool  # whether a number may be drawn more than once
+    most_paths: int | None  # most solution paths a kept draw may have; None keeps every draw
+
+
 LEVELS = {
-    1: (1, 9, True, None),
-    2: (1, 13, True, 16),
-    3: (1, 20, True, 8),
-    4: (1, 20, False, 4),
-    5: (3, 25, False, 2),
+    1: Level(1, 9, True, None),
+    2: Level(1, 13, True, 16),
+    3: Level(1, 20, True, 8),
+    4: Level(1, 20, False, 4),
+    5: Level(3, 25, False, 2),
 }
 TARGET = 24
 EPS = 1e-9

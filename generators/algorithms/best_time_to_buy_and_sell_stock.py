@@ -7,6 +7,7 @@ greedy sum of rises: every day-to-day increase can be captured by holding over t
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -14,13 +15,19 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import GREEN, bar_chart
 
-# level: (min length, max length, max price); prices are 1..max price
+
+class Level(NamedTuple):
+    min_length: int
+    max_length: int
+    max_price: int  # prices are 1..max_price
+
+
 LEVELS = {
-    1: (5, 10, 20),
-    2: (10, 20, 40),
-    3: (20, 30, 60),
-    4: (30, 50, 80),
-    5: (50, 70, 100),
+    1: Level(5, 10, 20),
+    2: Level(10, 20, 40),
+    3: Level(20, 30, 60),
+    4: Level(30, 50, 80),
+    5: Level(50, 70, 100),
 }
 
 

@@ -9,6 +9,7 @@ closest different neighbours.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -16,13 +17,19 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import ORANGE, bar_chart
 
-# level: (min length, max length, max value); values are 1..max value
+
+class Level(NamedTuple):
+    min_length: int
+    max_length: int
+    max_value: int  # values are 1..max_value
+
+
 LEVELS = {
-    1: (5, 10, 20),
-    2: (10, 20, 40),
-    3: (20, 30, 60),
-    4: (30, 40, 80),
-    5: (40, 70, 100),
+    1: Level(5, 10, 20),
+    2: Level(10, 20, 40),
+    3: Level(20, 30, 60),
+    4: Level(30, 40, 80),
+    5: Level(40, 70, 100),
 }
 PLATEAU = 0.2  # chance that a value repeats its left neighbour, so plateaus occur at every level
 

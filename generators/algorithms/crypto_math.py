@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw
 from pydantic import BaseModel, PrivateAttr
@@ -20,17 +21,25 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import text_center, to_png
 
-# level: (addends, addend length, result length, distinct letters, most tries of the proof)
+
 # Unique solutions need few letters for the constraints (one equation) to pin them all down; the
 # letter count rises with the level so that the search (and so the effort) grows with it. The
 # try cap drops the rare draws whose proof runs to ten thousand tries and more (it bounds the
 # time an instance takes; the cap rises with the level, and so does the mean effort).
+class Level(NamedTuple):
+    addends: int
+    addend_length: int  # digits per addend
+    result_length: int  # digits of the sum
+    letters: int  # distinct letters
+    max_tries: int  # most tries the uniqueness proof may take before the draw is dropped
+
+
 LEVELS = {
-    1: (2, 3, 4, 4, 400),
-    2: (2, 4, 5, 5, 700),
-    3: (3, 3, 4, 5, 1200),
-    4: (3, 4, 5, 6, 2000),
-    5: (3, 5, 6, 7, 2500),
+    1: Level(2, 3, 4, 4, 400),
+    2: Level(2, 4, 5, 5, 700),
+    3: Level(3, 3, 4, 5, 1200),
+    4: Level(3, 4, 5, 6, 2000),
+    5: Level(3, 5, 6, 7, 2500),
 }
 MAX_DRAWS = 200  # number draws per attempt before giving the attempt up
 

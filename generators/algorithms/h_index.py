@@ -8,6 +8,7 @@ the count at rank r (1-based) drops below r.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -15,13 +16,19 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import BLUE, bar_chart
 
-# level: (min papers, max papers, max citations); citations are 0..max citations
+
+class Level(NamedTuple):
+    min_papers: int
+    max_papers: int
+    max_citations: int  # citations per paper are 0..max_citations
+
+
 LEVELS = {
-    1: (5, 10, 20),
-    2: (10, 20, 40),
-    3: (20, 30, 60),
-    4: (30, 40, 80),
-    5: (40, 70, 100),
+    1: Level(5, 10, 20),
+    2: Level(10, 20, 40),
+    3: Level(20, 30, 60),
+    4: Level(30, 40, 80),
+    5: Level(40, 70, 100),
 }
 
 

@@ -8,6 +8,7 @@ rectangle then spans from the bar below it on the stack to the current index.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -15,13 +16,19 @@ from generators.base import Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import ORANGE, bar_chart
 
-# level: (min length, max length, max height); heights are 1..max height
+
+class Level(NamedTuple):
+    min_length: int
+    max_length: int
+    max_height: int  # heights are 1..max_height
+
+
 LEVELS = {
-    1: (5, 10, 20),
-    2: (10, 20, 40),
-    3: (20, 30, 60),
-    4: (30, 40, 80),
-    5: (40, 70, 100),
+    1: Level(5, 10, 20),
+    2: Level(10, 20, 40),
+    3: Level(20, 30, 60),
+    4: Level(30, 40, 80),
+    5: Level(40, 70, 100),
 }
 
 

@@ -7,6 +7,7 @@ two-pointer sweep: the lower side's running maximum bounds the water above the b
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -14,13 +15,19 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import LIGHT_BLUE, bar_chart
 
-# level: (min length, max length, max height)
+
+class Level(NamedTuple):
+    min_length: int
+    max_length: int
+    max_height: int  # heights are 0..max_height
+
+
 LEVELS = {
-    1: (5, 10, 20),
-    2: (10, 20, 40),
-    3: (20, 30, 60),
-    4: (30, 40, 80),
-    5: (40, 70, 100),
+    1: Level(5, 10, 20),
+    2: Level(10, 20, 40),
+    3: Level(20, 30, 60),
+    4: Level(30, 40, 80),
+    5: Level(40, 70, 100),
 }
 
 

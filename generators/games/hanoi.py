@@ -9,6 +9,7 @@ peg; it records each of these sub-plans and every move with the pegs after it.
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -16,14 +17,21 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import BLACK, GREY, LIGHT, canvas, text_center, title, to_png
 
-# level: (fewest disks, most disks, min optimal moves, max optimal moves); the small levels mix
-# disk counts so that their few short positions still give varied instances
+
+# The small levels mix disk counts so that their few short positions still give varied instances.
+class Level(NamedTuple):
+    fewest_disks: int
+    most_disks: int
+    min_moves: int  # bounds on the optimal solution length
+    max_moves: int
+
+
 LEVELS = {
-    1: (3, 4, 3, 7),
-    2: (4, 5, 8, 15),
-    3: (5, 6, 16, 31),
-    4: (6, 6, 32, 50),
-    5: (7, 7, 51, 80),
+    1: Level(3, 4, 3, 7),
+    2: Level(4, 5, 8, 15),
+    3: Level(5, 6, 16, 31),
+    4: Level(6, 6, 32, 50),
+    5: Level(7, 7, 51, 80),
 }
 DRAWS = 400  # random positions tried per attempt before rejecting (each costs microseconds)
 PALETTE = [(230, 85, 70), (240, 150, 40), (235, 205, 50), (110, 190, 80), (60, 160, 200),

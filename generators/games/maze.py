@@ -8,6 +8,7 @@ end it walks into and the junction it backtracks to, then reads the path off the
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -15,8 +16,12 @@ from generators.base import Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import BLACK, GREEN, GREY, RED, canvas, text_center, to_png
 
-# level: cells per side
-LEVELS = {1: 3, 2: 5, 3: 7, 4: 9, 5: 11}
+
+class Level(NamedTuple):
+    side: int  # cells per side
+
+
+LEVELS = {1: Level(3), 2: Level(5), 3: Level(7), 4: Level(9), 5: Level(11)}
 
 # move name -> (row delta, column delta); the order is the solver's fixed trial order
 MOVES: dict[str, tuple[int, int]] = {"right": (0, 1), "down": (1, 0), "left": (0, -1), "up": (-1, 0)}
@@ -45,7 +50,7 @@ class Maze(Task[State]):
     answer_format = "the moves separated by spaces, e.g. right down left up"
 
     def generate(self, rng: random.Random, level: int) -> State:
-        n = self.params(level)
+        n = self.params(level).side
         open_ = _carve(rng, n)
         start = (rng.randrange(n), rng.randrange(n))
         # the farthest cell from S makes the longest (hardest) route this maze offers

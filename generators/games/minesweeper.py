@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import string
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -21,8 +22,13 @@ from generators.puzzles._place import KING, board, grid_text
 from generators.registry import register
 from generators.render import BLACK, BLUE, text_center, to_png
 
-# level: (board side n, mines); the mine count shapes the board but is not told
-LEVELS = {1: (5, 3), 2: (6, 4), 3: (7, 5), 4: (8, 7), 5: (9, 9)}
+
+class Level(NamedTuple):
+    side: int
+    mines: int  # shapes the board but is not told
+
+
+LEVELS = {1: Level(5, 3), 2: Level(6, 4), 3: Level(7, 5), 4: Level(8, 7), 5: Level(9, 9)}
 BLANK = "."
 LABELS = string.ascii_lowercase + string.ascii_uppercase  # names of the blank groups on maps
 Cell = tuple[int, int]

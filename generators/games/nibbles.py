@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -20,8 +21,13 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import BLACK, GREEN, GREY, RED, canvas, text_center, title, to_png
 
-# level: (board side, apples)
-LEVELS = {1: (6, 1), 2: (7, 2), 3: (8, 3), 4: (9, 4), 5: (10, 5)}
+
+class Level(NamedTuple):
+    side: int  # board cells per side
+    apples: int
+
+
+LEVELS = {1: Level(6, 1), 2: Level(7, 2), 3: Level(8, 3), 4: Level(9, 4), 5: Level(10, 5)}
 SNAKE_LENGTH = 3  # the official generator starts at 2; 3 keeps the levels' effort apart
 NODE_BUDGET = 20_000  # A* expansions over all plans of one solve
 MOVES: dict[str, tuple[int, int]] = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from functools import lru_cache
+from typing import NamedTuple
 
 from PIL import Image, ImageDraw
 from pydantic import BaseModel
@@ -20,8 +21,14 @@ from generators.registry import register
 from generators.render import font, to_png
 
 N = 4
-# level: (fewest scramble moves, most scramble moves)
-LEVELS = {1: (1, 6), 2: (7, 12), 3: (13, 20), 4: (21, 30), 5: (31, 45)}
+
+
+class Level(NamedTuple):
+    fewest_moves: int  # random moves that scramble the solved board
+    most_moves: int
+
+
+LEVELS = {1: Level(1, 6), 2: Level(7, 12), 3: Level(13, 20), 4: Level(21, 30), 5: Level(31, 45)}
 NODE_BUDGET = 60_000  # IDA* expansions (~2 µs each); the rare scramble that needs more is redrawn
 GOAL = tuple(list(range(1, N * N)) + [0])
 

@@ -14,6 +14,7 @@ import heapq
 import random
 from functools import lru_cache
 from itertools import permutations
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -23,14 +24,22 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.registry import register
 from generators.render import font, to_png
 
-# level: (rows, cols incl. the border walls, boxes, reverse pulls, fewest moves in the solution,
-#         share of interior cells turned into walls)
+
+class Level(NamedTuple):
+    rows: int  # including the border walls
+    cols: int  # including the border walls
+    boxes: int
+    pulls: int  # reverse pulls that scatter the boxes from the goals
+    fewest_moves: int  # shorter solutions are rejected
+    wall_share: float  # share of interior cells turned into walls
+
+
 LEVELS = {
-    1: (5, 7, 1, 4, 3, 0.08),
-    2: (7, 9, 1, 8, 8, 0.15),
-    3: (7, 9, 2, 10, 14, 0.15),
-    4: (11, 13, 2, 16, 22, 0.18),
-    5: (11, 13, 3, 22, 30, 0.18),
+    1: Level(5, 7, 1, 4, 3, 0.08),
+    2: Level(7, 9, 1, 8, 8, 0.15),
+    3: Level(7, 9, 2, 10, 14, 0.15),
+    4: Level(11, 13, 2, 16, 22, 0.18),
+    5: Level(11, 13, 3, 22, 30, 0.18),
 }
 NODE_BUDGET = 30_000  # A* push positions per solve
 MOVES: dict[str, tuple[int, int]] = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
@@ -100,7 +109,7 @@ class Sokoban(Task[State]):
         if result is None:
             raise Rejected("A* node budget exhausted")
         moves, pushes, nodes = result
-        if len(moves) < LEVELS[state.level][4]:
+        if len(moves) < LEVELS[state.level].fewest_moves:
             raise Rejected("solution too short for the level")
         steps.append(Step(kind="check", text=f"All boxes are on goals after {len(moves)} moves "
                           f"({pushes} pushes); A* expanded {nodes} push positions and its "

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._place import ORTHO, board, grid_text
+from generators.puzzles.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLACK, GREY, LIGHT, WHITE, text_center, to_png
 
@@ -33,7 +34,7 @@ LEVELS = {
     4: Level(8, 6, 7),
     5: Level(9, 7, 10),
 }
-NODE_BUDGET = 20_000
+NODE_BUDGET = 50_000  # placements and guesses per search; a draw that needs more is rejected
 Point = tuple[int, int]  # (x, y) = (column, row)
 
 
@@ -53,6 +54,7 @@ class Bridges(Task[State]):
     category = "puzzles"
     official_name = "bridges"
     score_function = "bridges_evaluator"
+    version = 2  # 2: the search runs on the shared core (generators/puzzles/search.py)
     levels = LEVELS
     rules = ("Connect the islands with bridges. A bridge runs horizontally or vertically in a "
              "straight line between two islands with no island in between; two bridges never "
@@ -69,26 +71,22 @@ class Bridges(Task[State]):
             degree[a] += k
             degree[b] += k
         state = State(size=size, islands=[Island(x=x, y=y, num=degree[(x, y)]) for x, y in sorted(points)])
-        search = _Search(state, record=False)
-        search.run()
-        if search.exhausted:
-            raise Rejected("search budget exceeded")
-        if search.count != 1:
+        model = _Model(state)
+        found, _ = count(model, [None] * model.size, budget=NODE_BUDGET)
+        if found != 1:
             raise Rejected("more than one bridge layout")
         return state
 
     def solve(self, state: State) -> Solution:
-        search = _Search(state, record=True)
-        search.run()
-        if search.first is None or search.exhausted:
-            raise Rejected("unsolved within the search budget")
-        lines = [f"({a[0]},{a[1]})-({b[0]},{b[1]}):{k}" for (a, b), k in sorted(search.first.items())]
-        steps = search.steps
-        steps.append(Step(kind="check", text="Every island has its number of bridges, no bridges "
-                          "cross, and the bridges connect all islands.", anchor="\n".join(lines)))
-        steps.append(Step(kind="conclude", text=f"{len(lines)} bridge lines, (x,y) = (column,row)."))
-        return Solution(answer="\n".join(lines), steps=steps, num_solutions=search.count,
-                        effort=search.effort)
+        model = _Model(state)
+        intro = (f"{len(model.points)} islands; {model.size} island pairs can be bridged (aligned, "
+                 "nothing in between). I track each island's remaining need; a pair is written "
+                 "(x1,y1)-(x2,y2)=bridges.")
+        sol, found, nodes, steps = solve_traced(model, [None] * model.size, intro, budget=NODE_BUDGET)
+        lines = [f"({a[0]},{a[1]})-({b[0]},{b[1]}):{k}" for (a, b), k in sorted(zip(model.edges, sol)) if k]
+        steps.append(Step(kind="conclude", text=f"{len(lines)} bridge lines, (x,y) = (column,row).",
+                          anchor="\n".join(lines)))
+        return Solution(answer="\n".join(lines), steps=steps, num_solutions=found, effort=nodes)
 
     def question(self, state: State, variant: Variant) -> str:
         intro = "Bridges (Hashiwokakero). " + self.rules
@@ -179,116 +177,111 @@ def _crosses(e: tuple[Point, Point], f: tuple[Point, Point]) -> bool:
     return bool(set(_between(*e)) & set(_between(*f)))
 
 
-class _Search:
-    """Edge-value search: propagation (an island whose need equals what its open edges can still
-    carry takes all of it; a satisfied island closes its edges) plus branching."""
+class _Model:
+    """Bridges as a search model: variables are the island pairs that can be bridged (sorted, as
+    `_candidates` lists them), values 0, 1 or 2 bridges."""
 
-    def __init__(self, state: State, record: bool):
+    def __init__(self, state: State):
         self.points = [(i.x, i.y) for i in state.islands]
-        self.need = {(i.x, i.y): i.num for i in state.islands}
+        self.need = [i.num for i in state.islands]
+        index = {p: k for k, p in enumerate(self.points)}
         self.edges = _candidates(set(self.points))
-        self.incident = {p: [k for k, e in enumerate(self.edges) if p in e] for p in self.points}
+        self.size = len(self.edges)
+        self.ends = [(index[a], index[b]) for a, b in self.edges]
+        self.incident = [[k for k, e in enumerate(self.ends) if p in e] for p in range(len(self.points))]
         self.cross = [[j for j, f in enumerate(self.edges) if j != k and _crosses(e, f)]
                       for k, e in enumerate(self.edges)]
-        self.record = record
-        self.steps: list[Step] = []
-        self.count = self.nodes = self.effort = 0
-        self.exhausted = False
-        self.first: dict | None = None
 
-    def run(self) -> None:
-        self._note("observe", f"{len(self.points)} islands; {len(self.edges)} island pairs can be "
-                   "bridged. I track each island's remaining need.", [None] * len(self.edges))
-        self._dfs([None] * len(self.edges))
+    def cell(self, var: int) -> str:
+        (x1, y1), (x2, y2) = self.edges[var]
+        return f"({x1},{y1})-({x2},{y2})"
 
-    def _rem(self, val: list[int | None], p: Point) -> int:
-        return self.need[p] - sum(val[k] or 0 for k in self.incident[p])
+    def show(self, val: int) -> str:
+        return str(val)
 
-    def _cap(self, val: list[int | None], k: int) -> int:
-        if any(val[j] for j in self.cross[k]):
-            return 0
-        a, b = self.edges[k]
-        return max(0, min(2, self._rem(val, a), self._rem(val, b)))
+    def island(self, p: int) -> str:
+        return "({},{})".format(*self.points[p])
 
-    def _anchor(self, val: list[int | None]) -> str:
-        rows = [[f"({x},{y})", str(self._rem(val, (x, y)))] for x, y in self.points]
-        built = [f"({a[0]},{a[1]})-({b[0]},{b[1]}):{val[k]}" for k, (a, b) in enumerate(self.edges) if val[k]]
+    def _rem(self, vals: list) -> list[int]:
+        """Each island's need less the bridges already built at it."""
+        rem = list(self.need)
+        for (a, b), v in zip(self.ends, vals):
+            if v:
+                rem[a] -= v
+                rem[b] -= v
+        return rem
+
+    def _caps(self, vals: list, rem: list[int]) -> list[int]:
+        """What each open pair can still carry: nothing across a built bridge, else at most 2 and
+        at most what either end still needs (0 for decided pairs)."""
+        caps = [0] * self.size
+        for k, v in enumerate(vals):
+            if v is None and not any(vals[j] for j in self.cross[k]):
+                a, b = self.ends[k]
+                caps[k] = max(0, min(2, rem[a], rem[b]))
+        return caps
+
+    def anchor(self, vals: list) -> str:
+        rem = self._rem(vals)
+        rows = [[self.island(p), str(rem[p])] for p in range(len(self.points))]
+        built = [f"{self.cell(k)}:{v}" for k, v in enumerate(vals) if v]
         return grid_text([["island", "still-needs"]] + rows) + "\nbuilt: " + (", ".join(built) or "none")
 
-    def _note(self, kind: str, text: str, val: list[int | None] | None = None) -> None:
-        if self.record and self.first is None:
-            self.steps.append(Step(kind=kind, text=text, anchor=self._anchor(val) if val else None))
+    def deduce(self, vals: list):
+        for k, v in enumerate(vals):
+            if v:
+                j = next((j for j in self.cross[k] if vals[j]), None)
+                if j is not None:
+                    return f"the bridges {self.cell(k)} and {self.cell(j)} cross", []
+        rem = self._rem(vals)
+        caps = self._caps(vals, rem)
+        forced: list = [(k, 0, "crossed by a built bridge") for k, v in enumerate(vals)
+                        if v is None and any(vals[j] for j in self.cross[k])]
+        for p, inc in enumerate(self.incident):
+            room = sum(caps[k] for k in inc)
+            if rem[p] < 0:
+                return f"island {self.island(p)} has more than its {self.need[p]} bridges", []
+            if rem[p] > room:
+                return (f"island {self.island(p)} needs {rem[p]} more but its open pairs can "
+                        f"carry only {room}"), []
+            opens = [k for k in inc if vals[k] is None]
+            if opens and rem[p] == room:
+                rule = (f"{self.island(p)} needs {rem[p]} more = all it can still take" if rem[p]
+                        else f"{self.island(p)} has all its bridges")
+                forced += [(k, caps[k], rule) for k in opens]
+        if forced:
+            return None, forced
+        if not self._joined(vals, built_only=False):
+            return "the islands can no longer all be joined", []
+        return None, []
 
-    def _dfs(self, val: list[int | None]) -> None:
-        self.nodes += 1
-        if self.nodes > NODE_BUDGET:
-            self.exhausted = True
-            return
-        reasons = self._propagate(val)
-        if reasons is None:
-            self._note("dead_end", "Contradiction: an island can no longer get its number, or "
-                       "a group of islands is closed off.")
-            return
-        if reasons:
-            self._note("deduce", "; ".join(reasons[:5]) + (" ..." if len(reasons) > 5 else ""), val)
-        open_edges = [k for k, v in enumerate(val) if v is None]
-        if not open_edges:
-            if all(self._rem(val, p) == 0 for p in self.points) and self._connected(val, final=True):
-                self.count += 1
-                if self.first is None:
-                    self.first = {self.edges[k]: v for k, v in enumerate(val) if v}
-            return
-        k = min(open_edges, key=lambda k: (min(len([j for j in self.incident[p] if val[j] is None])
-                                               for p in self.edges[k]), k))
-        a, b = self.edges[k]
-        for value in range(self._cap(val, k), -1, -1):
-            if self.count >= 2 or self.exhausted:
-                return
-            trial = val[:]
-            trial[k] = value
-            self.effort += 1
-            self._note("try", f"Guess {value} bridge(s) between ({a[0]},{a[1]}) and ({b[0]},{b[1]}).")
-            self._dfs(trial)
-            if self.first is None:
-                self._note("backtrack", f"Back out of {value} bridge(s) between ({a[0]},{a[1]}) "
-                           f"and ({b[0]},{b[1]}).")
-
-    def _propagate(self, val: list[int | None]) -> list[str] | None:
-        reasons, changed = [], True
-        while changed:
-            changed = False
-            for p in self.points:
-                rem = self._rem(val, p)
-                open_edges = [k for k in self.incident[p] if val[k] is None]
-                caps = [self._cap(val, k) for k in open_edges]
-                if rem < 0 or rem > sum(caps):
-                    return None
-                if open_edges and rem == sum(caps):
-                    for k, cap in zip(open_edges, caps):
-                        val[k] = cap
-                        self.effort += 1
-                    what = "all it can still take" if rem else "no more bridges"
-                    reasons.append(f"({p[0]},{p[1]}) needs {rem} more = {what}")
-                    changed = True
-        if not self._connected(val, final=False):
-            return None
-        return reasons
-
-    def _connected(self, val: list[int | None], final: bool) -> bool:
-        """Final: the built bridges join all islands. Otherwise: all islands can still be joined
-        through built or open edges."""
-        links: dict[Point, list[Point]] = {p: [] for p in self.points}
-        for k, (a, b) in enumerate(self.edges):
-            if val[k] or (not final and val[k] is None):
+    def _joined(self, vals: list, built_only: bool) -> bool:
+        """Whether all islands are joined through built pairs (and, unless `built_only`, open
+        ones)."""
+        links: list[list[int]] = [[] for _ in self.points]
+        for (a, b), v in zip(self.ends, vals):
+            if v or (v is None and not built_only):
                 links[a].append(b)
                 links[b].append(a)
-        seen, stack = {self.points[0]}, [self.points[0]]
+        seen, stack = {0}, [0]
         while stack:
             for q in links[stack.pop()]:
                 if q not in seen:
                     seen.add(q)
                     stack.append(q)
         return len(seen) == len(self.points)
+
+    def branch(self, vals: list) -> tuple[int, list[int]]:
+        # the open pair at the island with the fewest open pairs; most bridges first
+        opens = [sum(vals[k] is None for k in inc) for inc in self.incident]
+        k = min((k for k, v in enumerate(vals) if v is None),
+                key=lambda k: (min(opens[a] for a in self.ends[k]), k))
+        cap = self._caps(vals, self._rem(vals))[k]
+        return k, list(range(cap, -1, -1))
+
+    def final(self, vals: list) -> str | None:
+        # deduce has checked every island's count and the crossings
+        return None if self._joined(vals, built_only=True) else "the bridges leave the islands in separate groups"
 
 
 register(Bridges())
