@@ -14,9 +14,9 @@ from typing import Literal
 import pyarrow.dataset as ds
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from generators import registry as generators
 from common.hashing import stable_hash
-from generators.base import LEVELS
+from generators import registry as generators
+from generators.base import LEVELS, check_levels
 from serg.accept import judge, trace_row
 from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
 from serg.prompting import DEFAULT_VERSION, build_messages, template
@@ -47,6 +47,11 @@ class SergConfig(BaseModel):
     @classmethod
     def _known(cls, tasks: list[str]) -> list[str]:
         return generators.require_known(tasks)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        return check_levels(levels)
 
     @field_validator("prompt_version")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common.hashing import stable_hash
+from generators.base import check_levels
 
 Algorithm = Literal["ahpo", "grpo", "sft", "sft_then_grpo", "static_ahpo", "luffy"]
 
@@ -103,10 +104,7 @@ class DataConfig(_Strict):
     @field_validator("levels")
     @classmethod
     def _levels(cls, levels: list[int]) -> list[int]:
-        bad = [lv for lv in levels if lv not in (1, 2, 3, 4, 5)]
-        if bad or not levels:
-            raise ValueError(f"levels must be within 1..5, got {bad[0] if bad else 'none'}")
-        return levels
+        return check_levels(levels)
 
 
 class RolloutConfig(_Strict):
@@ -257,10 +255,7 @@ class EvalConfig(_Strict):
     @field_validator("levels")
     @classmethod
     def _levels(cls, levels: list[int]) -> list[int]:
-        bad = [lv for lv in levels if lv not in (1, 2, 3, 4, 5)]
-        if bad:
-            raise ValueError(f"levels must be within 1..5, got {bad[0]}")
-        return levels
+        return check_levels(levels, empty_ok=True)  # empty = data.levels
 
     @model_validator(mode="after")
     def _metric(self) -> "EvalConfig":
