@@ -8,7 +8,7 @@ import math
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -123,52 +123,6 @@ def _ticks(top: int) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def draw_graph(positions: dict[int, tuple[float, float]], edges: Iterable[tuple[int, int]], *,
-               caption: str = "", directed: bool = False, edge_labels: dict | None = None,
-               highlight: dict[int, tuple[int, int, int]] | None = None, size: int = 520,
-               node_radius: int = 16) -> bytes:
-    """Draw a graph from unit-square positions: edges first, nodes on top, labels on a white
-    patch at the edge midpoint (offset along the edge so that crossing labels do not collide),
-    arrows stop at the node rim so no arrowhead hides under a node."""
-    margin = node_radius + 24
-    top_pad = 30 if caption else 0
-    image, draw = canvas(size, size + top_pad)
-    if caption:
-        title(draw, size, caption)
-
-    def at(node: int) -> tuple[float, float]:
-        x, y = positions[node]
-        return (margin + x * (size - 2 * margin), top_pad + margin + y * (size - 2 * margin))
-
-    edge_labels = edge_labels or {}
-    for u, v in edges:
-        (x1, y1), (x2, y2) = at(u), at(v)
-        dx, dy = x2 - x1, y2 - y1
-        length = math.hypot(dx, dy) or 1.0
-        ux, uy = dx / length, dy / length
-        start = (x1 + ux * node_radius, y1 + uy * node_radius)
-        end = (x2 - ux * node_radius, y2 - uy * node_radius)
-        draw.line([start, end], fill=GREY, width=2)
-        if directed:
-            _arrow_head(draw, end, (ux, uy))
-        label = edge_labels.get((u, v), edge_labels.get((v, u)) if not directed else None)
-        if label is not None:
-            # 40 % of the way along a directed edge, the middle of an undirected one
-            t = 0.4 if directed else 0.5
-            mx, my = x1 + dx * t, y1 + dy * t
-            text = str(label)
-            w = 7 * len(text) + 6
-            draw.rectangle([mx - w / 2, my - 9, mx + w / 2, my + 9], fill=WHITE, outline=LIGHT)
-            text_center(draw, (mx, my), text, 13, fill=RED)
-    for node in positions:
-        x, y = at(node)
-        fill = (highlight or {}).get(node, LIGHT_BLUE)
-        draw.ellipse([x - node_radius, y - node_radius, x + node_radius, y + node_radius],
-                     fill=fill, outline=BLACK, width=2)
-        text_center(draw, (x, y), str(node), 14)
-    return to_png(image)
-
-
 def _arrow_head(draw: ImageDraw.ImageDraw, tip: tuple[float, float], direction: tuple[float, float],
                 length: float = 11, half_width: float = 5) -> None:
     ux, uy = direction
@@ -177,7 +131,3 @@ def _arrow_head(draw: ImageDraw.ImageDraw, tip: tuple[float, float], direction: 
                   (bx + uy * half_width, by - ux * half_width)], fill=BLACK)
 
 
-def circle_layout(n: int) -> dict[int, tuple[float, float]]:
-    """Nodes on a circle in [0, 1]^2 (no edge passes through a node's centre)."""
-    return {i: (0.5 + 0.5 * math.cos(2 * math.pi * i / n - math.pi / 2),
-                0.5 + 0.5 * math.sin(2 * math.pi * i / n - math.pi / 2)) for i in range(n)}

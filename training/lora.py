@@ -77,10 +77,6 @@ def apply_lora(model: nn.Module, cfg: LoraConfig) -> list[str]:
     return names
 
 
-def has_lora(model: nn.Module) -> bool:
-    return any(isinstance(m, LoraLinear) for m in model.modules())
-
-
 def merged_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
     """The base model's state dict with every adapter merged in (no `lora_*` entries)."""
     state = {k: v for k, v in model.state_dict().items() if k.rsplit(".", 1)[-1] not in LORA_KEYS}

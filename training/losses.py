@@ -194,6 +194,3 @@ def token_logprobs(logits: Tensor, targets: Tensor, temperature: float = 1.0) ->
     return logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
 
 
-def token_entropy(logits: Tensor, temperature: float = 1.0) -> Tensor:
-    logp = torch.log_softmax(logits.float() / temperature, dim=-1)
-    return -(logp.exp() * logp).sum(-1)

@@ -166,5 +166,3 @@ def stop_ids(tokenizer) -> list[int]:
     return sorted(i for i in ids if i is not None)
 
 
-def param_count(model) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -1,9 +1,8 @@
 """Layouts and a fast graph painter shared by the graph tasks of this module group.
 
-Why not `render.draw_graph`: its edge labels sit at a fixed point of every edge, so two labels on
-nearby edges can cover each other, and it encodes a full RGB picture. Here each label looks for a
-free spot along its edge (never on a node, never on another label), and the picture is drawn on
-a small fixed palette (a third of the PNG work, identical pixels for identical input).
+Each edge label looks for a free spot along its edge (never on a node, never on another label,
+which a label at a fixed point of every edge cannot promise), and the picture is drawn on a small
+fixed palette (a third of the PNG work of a full RGB picture, identical pixels for identical input).
 """
 
 from __future__ import annotations
@@ -49,17 +48,6 @@ def edge_is_clear(positions: dict[int, Point], u: int, v: int, clearance: float)
     a, b = positions[u], positions[v]
     return all(point_segment_distance(p, a, b) >= clearance
                for w, p in positions.items() if w != u and w != v)
-
-
-def segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
-    """Proper crossing of segments ab and cd (shared endpoints do not count)."""
-    if len({a, b, c, d}) < 4:
-        return False
-
-    def orient(p: Point, q: Point, r: Point) -> float:
-        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-
-    return (orient(a, b, c) * orient(a, b, d) < 0) and (orient(c, d, a) * orient(c, d, b) < 0)
 
 
 def draw_network(positions: dict[int, Point], edges: Sequence[tuple[int, int]], *,

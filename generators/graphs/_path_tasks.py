@@ -230,41 +230,6 @@ class HamiltonSearch:
         return False
 
 
-def random_hamiltonian_path(rng: random.Random, n: int, pairs: list[Edge], start: int,
-                            close: bool = False, budget: int = 4000) -> list[int]:
-    """A random Hamiltonian path (closing into a cycle when `close`) over the allowed pairs:
-    randomised DFS, fewest onward options first with random tie-breaks, bounded."""
-    allowed: list[list[int]] = [[] for _ in range(n)]
-    for u, v in pairs:
-        allowed[u].append(v)
-        allowed[v].append(u)
-    path, on = [start], [False] * n
-    on[start] = True
-    count = 0
-
-    def grow(v: int) -> bool:
-        nonlocal count
-        if len(path) == n:
-            return not close or start in allowed[v]
-        options = [w for w in allowed[v] if not on[w]]
-        keys = {w: (sum(1 for x in allowed[w] if not on[x]), rng.random()) for w in options}
-        for w in sorted(options, key=keys.__getitem__):
-            count += 1
-            if count > budget:
-                return False
-            on[w] = True
-            path.append(w)
-            if grow(w):
-                return True
-            path.pop()
-            on[w] = False
-        return False
-
-    if not grow(start):
-        raise Rejected("no Hamiltonian route over the layout")
-    return path
-
-
 # -- Eulerian trails ------------------------------------------------------------------------
 def degree_table(adj: list[list[int]]) -> str:
     return "\n".join(f"vertex {u}: degree {len(nbrs)} ({'odd' if len(nbrs) % 2 else 'even'})"

@@ -157,24 +157,6 @@ def _successors(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
     return out
 
 
-def _longest_chain(n: int, edges: list[tuple[int, int]]) -> int:
-    """Nodes on a longest directed path (edges are acyclic; relax in a Kahn order)."""
-    successors = _successors(n, edges)
-    indegree = [0] * n
-    for _, v in edges:
-        indegree[v] += 1
-    stack = [v for v in range(n) if indegree[v] == 0]
-    length = [1] * n
-    while stack:
-        u = stack.pop()
-        for v in successors[u]:
-            length[v] = max(length[v], length[u] + 1)
-            indegree[v] -= 1
-            if indegree[v] == 0:
-                stack.append(v)
-    return max(length)
-
-
 def _table(order: list[int], ready: list[int], indegree: list[int]) -> str:
     placed = set(order)
     waiting = ", ".join(f"{v}:{indegree[v]}" for v in range(len(indegree))

@@ -232,11 +232,6 @@ def _label(cells: list[tuple[int, int]], square: list[list[int]], rng: random.Ra
     return Cage(cells=one_based, operator=op, target=math.prod(values) if op == "*" else sum(values))
 
 
-def _fillings(cage: Cage, n: int) -> list[tuple[int, ...]]:
-    """Every way to fill the cage that meets its target, with no repeat inside a row or column."""
-    return _table(cage, n)[0]
-
-
 def _table(cage: Cage, n: int) -> tuple[list[tuple[int, ...]], list[list[int]]]:
     cells = [(r - 1, c - 1) for r, c in cage.cells]
     # earlier cells of the cage sharing a row or column with cell i must differ from it
@@ -389,7 +384,7 @@ class _Model:
         return tuple(out)
 
     def deduce(self, vals: list):
-        n, full = self.n, self.full
+        full = self.full
         used = self._used(vals)
         if used is None:
             return self._repeat(vals), []

@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 from verifiers.parse import parse_int_list
-from verifiers.verdict import Unparsable
 
 _NO = re.compile(r"no\b[\s.!]*|no hamiltonian (?:path|cycle)[\s.!]*|no eulerian (?:path|cycle)[\s.!]*",
                  re.IGNORECASE)
