@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.update:
         recorded = json.loads(RECORDED.read_text()) if RECORDED.exists() else {}
         recorded.update(found)
-        RECORDED.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
+        RECORDED.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
         print(f"recorded {len(found)} fingerprints in {RECORDED}")
     else:
         json.dump(found, sys.stdout, indent=1, sort_keys=True)

@@ -15,7 +15,8 @@ from typing import NamedTuple
 from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
-from generators.puzzles._digit_grid import board, cell_name, digits_of, grid_anchor, put_numbers, show_set
+from generators.puzzles._digit_grid import board, cell_name, digits_of, grid_anchor, put_numbers
+from generators.puzzles.search import Contradiction, GuessSearch
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, to_png
 
@@ -158,22 +159,16 @@ def _thin(solution: list[int], target: int, rng: random.Random) -> list[int]:
 # -- the recorded solver ------------------------------------------------------------------------
 
 
-class _Contradiction(Exception):
-    pass
-
-
-class _Solver:
-    """Singles propagation with guessing; records a readable trace.
+class _Solver(GuessSearch):
+    """Singles propagation with guessing on the shared search core.
 
     `cand[i]` is the candidate mask of an empty cell (0 once filled). A run of singles becomes one
     deduce step listing its placements and the rule behind each; every guess, dead end and
     backtrack is its own step with the grid as anchor."""
 
     def __init__(self, cells: list[int]):
+        super().__init__(record=True)
         self.cells = list(cells)
-        self.steps: list[Step] = []
-        self.nodes = 0
-        self.placements = 0
         self.cand = [0] * 81
         for i in range(81):
             if not self.cells[i]:
@@ -186,7 +181,7 @@ class _Solver:
     def grid(self) -> list[list[int]]:
         return [self.cells[r * 9:(r + 1) * 9] for r in range(9)]
 
-    def place(self, i: int, d: int) -> None:
+    def assign(self, i: int, d: int) -> None:
         self.cells[i] = d
         self.cand[i] = 0
         bit = 1 << d
@@ -194,8 +189,8 @@ class _Solver:
             if self.cand[j] & bit:
                 self.cand[j] &= ~bit
                 if not self.cand[j]:
-                    raise _Contradiction(f"cell {cell_name(ROW[j], COL[j])} has no candidate left "
-                                         f"after {cell_name(ROW[i], COL[i])} = {d}")
+                    raise Contradiction(f"cell {cell_name(ROW[j], COL[j])} has no candidate left "
+                                        f"after {cell_name(ROW[i], COL[i])} = {d}")
 
     def next_single(self) -> tuple[int, int, str] | None:
         """A forced placement: a naked single (one candidate left in the cell), else a hidden
@@ -211,56 +206,36 @@ class _Solver:
             for d in digits_of(ALL & ~placed):
                 spots = [j for j in unit if self.cand[j] >> d & 1]
                 if not spots:
-                    raise _Contradiction(f"digit {d} has no place left in {UNIT_NAME[u]}")
+                    raise Contradiction(f"digit {d} has no place left in {UNIT_NAME[u]}")
                 if len(spots) == 1:
                     return spots[0], d, f"hidden single: only place for {d} in {UNIT_NAME[u]}"
         return None
 
-    def propagate(self) -> None:
-        """Place singles until none is left; record the run as one deduce step."""
-        notes: list[str] = []
-        try:
-            while (single := self.next_single()) is not None:
-                i, d, rule = single
-                notes.append(f"{cell_name(ROW[i], COL[i])} = {d} ({rule})")
-                self.placements += 1
-                self.place(i, d)
-        finally:
-            if notes:
-                self.steps.append(Step(kind="deduce", text=f"Singles: {'; '.join(notes)}.",
-                                       anchor=grid_anchor(self.grid())))
+    def deductions(self):
+        while (single := self.next_single()) is not None:
+            i, d, rule = single
+            yield f"{cell_name(ROW[i], COL[i])} = {d} ({rule})"
+            self.placements += 1
+            self.assign(i, d)
 
-    def solve(self, depth: int = 0) -> bool:
-        try:
-            self.propagate()
-        except _Contradiction as why:
-            self.steps.append(Step(kind="dead_end", text=f"Contradiction: {why}."))
-            return False
+    def deduce_title(self) -> str:
+        return "Singles"
+
+    def choose(self):
         open_cells = [i for i in range(81) if not self.cells[i]]
         if not open_cells:
-            return True
+            return None
         i = min(open_cells, key=lambda j: (POP[self.cand[j]], j))
-        options = digits_of(self.cand[i])
-        where = cell_name(ROW[i], COL[i])
-        self.steps.append(Step(kind="observe", text=f"The singles stall. {where} has the fewest "
-                               f"candidates, {show_set(self.cand[i])}; I must guess there."))
-        saved = (list(self.cells), list(self.cand))
-        for d in options:
-            self.nodes += 1
-            self.steps.append(Step(kind="try", text=f"Guess {where} = {d} (depth {depth + 1})."))
-            try:
-                self.place(i, d)
-                ok = self.solve(depth + 1)
-            except _Contradiction as why:
-                self.steps.append(Step(kind="dead_end", text=f"Contradiction: {why}."))
-                ok = False
-            if ok:
-                return True
-            self.cells, self.cand = list(saved[0]), list(saved[1])
-            self.steps.append(Step(kind="backtrack", text=f"Undo {where} = {d} and everything "
-                                   "deduced from it; back to this grid.",
-                                   anchor=grid_anchor(self.grid())))
-        return False
+        return i, list(digits_of(self.cand[i])), cell_name(ROW[i], COL[i])
+
+    def snapshot(self):
+        return list(self.cells), list(self.cand)
+
+    def restore(self, snap) -> None:
+        self.cells, self.cand = list(snap[0]), list(snap[1])
+
+    def anchor(self) -> str:
+        return grid_anchor(self.grid())
 
 
 class Sudoku(Task[State]):
@@ -268,6 +243,7 @@ class Sudoku(Task[State]):
     category = "puzzles"
     official_name = "sudoku"
     score_function = "sudoku_evaluator"
+    version = 2  # 2: the recorded solver runs on the shared search core (generators/puzzles/search.py)
     levels = LEVELS
     unique = True
     rules = ("Fill the empty cells of the 9x9 grid with digits 1-9 so that every row, every "
