@@ -281,7 +281,9 @@ class _Model:
 
     def final(self, vals: list) -> str | None:
         # deduce has checked every island's count and the crossings
-        return None if self._joined(vals, built_only=True) else "the bridges leave the islands in separate groups"
+        if self._joined(vals, built_only=True):
+            return None
+        return "the bridges leave the islands in separate groups"
 
 
 register(Bridges())

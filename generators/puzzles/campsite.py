@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._place import KING, ORTHO, board, grid_text, pairs_text
+from generators.puzzles.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLUE, GREEN, text_center, to_png
 
@@ -34,7 +35,7 @@ LEVELS = {
     4: Level(7, 9, 2),
     5: Level(8, 12, 3),
 }
-NODE_BUDGET = 20_000  # search nodes per solve; a draw that needs more is rejected
+NODE_BUDGET = 50_000  # placements and guesses per search; a draw that needs more is rejected
 TREE, TENT, EMPTY, OPEN = "T", "C", ".", "?"
 
 
@@ -49,7 +50,8 @@ class Campsite(Task[State]):
     category = "puzzles"
     official_name = "campsite"
     score_function = "campsite_evaluator"
-    version = 2  # the official rules: a tent needs a tree beside it, not a tree of its own
+    # 2: the official rules (a tent needs a tree beside it, not a tree of its own)
+    version = 3  # 3: the search runs on the shared core (generators/puzzles/search.py)
     levels = LEVELS
     unique = False
     rules = ("Place tents on empty cells (never on a tree). 1) Each tent must be orthogonally "
@@ -86,27 +88,25 @@ class Campsite(Task[State]):
         state = State(grid=["".join(row) for row in grid],
                       row_constraints=[sum(r == i for r, _ in placed) for i in range(n)],
                       col_constraints=[sum(c == i for _, c in placed) for i in range(n)])
-        search = _Search(state, record=False)
-        search.run()
-        if search.exhausted:
-            raise Rejected("search budget exceeded")
-        if search.count != 1:
+        model = _Model(state)
+        found, _ = count(model, [None] * model.size, budget=NODE_BUDGET)
+        if found != 1:
             raise Rejected("more than one tent layout")
         return state
 
     def solve(self, state: State) -> Solution:
-        search = _Search(state, record=True)
-        search.run()
-        if search.first is None or search.exhausted:
-            raise Rejected("unsolved within the search budget")
-        tents = [(r + 1, c + 1) for r, c in search.first]
-        steps = search.steps
-        steps.append(Step(kind="check", text="Every row and column count matches, no two tents "
-                          "touch, and every tent has a tree orthogonally next to it.",
-                          anchor=grid_text(search.first_grid)))
-        steps.append(Step(kind="conclude", text=f"The {len(tents)} tents, 1-based (row, column)."))
-        return Solution(answer=pairs_text(tents, "[]"), steps=steps,
-                        num_solutions=search.count, effort=search.effort)
+        model = _Model(state)
+        n = model.n
+        intro = (f"The grid is {n}x{n} with {len(model.trees)} trees and {sum(model.rows)} tents "
+                 "to place; cells are (row,column) from 1. A tent needs a tree orthogonally next "
+                 "to it, so cells with no tree beside them stay empty (.); C marks a tent, ? an "
+                 "undecided cell.")
+        sol, found, nodes, steps = solve_traced(model, [None] * model.size, intro, budget=NODE_BUDGET)
+        tents = [(r + 1, c + 1) for (r, c), v in zip(model.cells, sol) if v == TENT]
+        answer = pairs_text(tents, "[]")
+        steps.append(Step(kind="conclude", text=f"The {len(tents)} tents, 1-based (row, column).",
+                          anchor=answer))
+        return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
 
     def question(self, state: State, variant: Variant) -> str:
         intro = "Campsite (Tents). " + self.rules
@@ -150,132 +150,74 @@ def _tree(draw, box: tuple[int, int, int, int]) -> None:
                   (x0 + w * 0.8, y0 + h * 0.7)], fill=GREEN)
 
 
-class _Search:
-    """Backtracking over the cells beside a tree, with propagation (row/column counts, a tent
-    empties its eight neighbours). Records steps up to the first solution, then counts a second."""
+class _Model:
+    """Campsite as a search model: variables are the empty cells beside a tree (row-major; no
+    other cell can hold a tent), values TENT or EMPTY."""
 
-    def __init__(self, state: State, record: bool):
-        self.n = len(state.grid)
+    def __init__(self, state: State):
+        n = self.n = len(state.grid)
         self.rows, self.cols = state.row_constraints, state.col_constraints
-        self.trees = [(r, c) for r, row in enumerate(state.grid) for c, ch in enumerate(row) if ch == TREE]
-        self.record = record
-        self.steps: list[Step] = []
-        self.count = self.nodes = self.effort = 0
-        self.exhausted = False
-        self.first: list[tuple[int, int]] | None = None
-        self.first_grid: list[list[str]] = []
-
-    def run(self) -> None:
-        n = self.n
-        trees = set(self.trees)
-        grid = [[TREE if (r, c) in trees else OPEN for c in range(n)] for r in range(n)]
+        self.trees = {(r, c) for r, row in enumerate(state.grid) for c, ch in enumerate(row) if ch == TREE}
         near = {(r + dr, c + dc) for r, c in self.trees for dr, dc in ORTHO}
-        for r in range(n):
-            for c in range(n):
-                if grid[r][c] == OPEN and (r, c) not in near:
-                    grid[r][c] = EMPTY
-        self._note("observe", f"The grid is {n}x{n} with {len(self.trees)} trees and "
-                   f"{sum(self.rows)} tents to place. A tent needs a tree orthogonally next to it, "
-                   "so cells with no tree beside them stay empty (.); C marks a tent, ? an "
-                   "undecided cell.", grid)
-        self._dfs(grid)
+        self.cells = [(r, c) for r in range(n) for c in range(n)
+                      if (r, c) in near and (r, c) not in self.trees]
+        self.size = len(self.cells)
+        var = {cell: v for v, cell in enumerate(self.cells)}
+        self.king = [[var[(r + dr, c + dc)] for dr, dc in KING if (r + dr, c + dc) in var]
+                     for r, c in self.cells]
+        # each row, then each column: (name, tents wanted, its candidate cells in order)
+        self.lines = [(f"row {i + 1}", k, [v for v, (r, _) in enumerate(self.cells) if r == i])
+                      for i, k in enumerate(self.rows)] + \
+                     [(f"column {i + 1}", k, [v for v, (_, c) in enumerate(self.cells) if c == i])
+                      for i, k in enumerate(self.cols)]
 
-    def _note(self, kind: str, text: str, grid: list[list[str]] | None = None) -> None:
-        if self.record and self.first is None:
-            self.steps.append(Step(kind=kind, text=text, anchor=grid_text(grid) if grid else None))
+    def cell(self, var: int) -> str:
+        r, c = self.cells[var]
+        return f"({r + 1},{c + 1})"
 
-    def _dfs(self, grid: list[list[str]]) -> None:
-        self.nodes += 1
-        if self.nodes > NODE_BUDGET:
-            self.exhausted = True
-            return
-        reasons = self._propagate(grid)
-        if reasons is None:
-            self._note("dead_end", "A contradiction: a row or column count can no longer be met.")
-            return
-        if reasons:
-            self._note("deduce", "; ".join(reasons[:6]) + (" ..." if len(reasons) > 6 else ""), grid)
-        cell = self._pick(grid)
-        if cell is None:
-            # propagation leaves no open cell only with every count met exactly
-            tents = [(r, c) for r in range(self.n) for c in range(self.n) if grid[r][c] == TENT]
-            self.count += 1
-            if self.first is None:
-                self.first, self.first_grid = tents, [row[:] for row in grid]
-            return
-        r, c = cell
-        for value in (TENT, EMPTY):
-            if self.count >= 2 or self.exhausted:
-                return
-            trial = [row[:] for row in grid]
-            trial[r][c] = value
-            what = "a tent" if value == TENT else "no tent"
-            self._note("try", f"Guess {what} at row {r + 1}, column {c + 1}.")
-            self._dfs(trial)
-            if self.first is None and value == TENT:
-                self._note("backtrack", f"Undo the tent at row {r + 1}, column {c + 1}; "
-                           "that cell must be empty.")
+    def show(self, val: str) -> str:
+        return "tent" if val == TENT else "empty"
 
-    def _pick(self, grid: list[list[str]]) -> tuple[int, int] | None:
-        """The first undecided cell of the row or column with the fewest undecided cells."""
-        best, best_k = None, 99
+    def anchor(self, vals: list) -> str:
         n = self.n
-        for axis in (0, 1):
-            for i in range(n):
-                line = [(i, j) if axis == 0 else (j, i) for j in range(n)]
-                opens = [(r, c) for r, c in line if grid[r][c] == OPEN]
-                if opens and len(opens) < best_k:
-                    best, best_k = opens[0], len(opens)
-        return best
+        grid = [[TREE if (r, c) in self.trees else EMPTY for c in range(n)] for r in range(n)]
+        for (r, c), v in zip(self.cells, vals):
+            grid[r][c] = OPEN if v is None else v
+        return grid_text(grid)
 
-    def _at(self, grid: list[list[str]], r: int, c: int) -> str | None:
-        return grid[r][c] if 0 <= r < self.n and 0 <= c < self.n else None
+    def deduce(self, vals: list):
+        forced: list = []
+        for v, val in enumerate(vals):
+            if val == TENT:
+                for w in self.king[v]:
+                    if vals[w] == TENT:
+                        return f"the tents at {self.cell(v)} and {self.cell(w)} touch", []
+                    if vals[w] is None:
+                        forced.append((w, EMPTY, "next to a tent"))
+        for name, need, line in self.lines:
+            tents = sum(vals[v] == TENT for v in line)
+            opens = [v for v in line if vals[v] is None]
+            if tents > need:
+                return f"{name} has more than its {need} tent(s)", []
+            if tents + len(opens) < need:
+                return f"{name} can no longer get its {need} tent(s)", []
+            if opens and tents == need:
+                forced += [(v, EMPTY, f"{name} has its {need} tent(s)") for v in opens]
+            elif opens and tents + len(opens) == need:
+                forced += [(v, TENT, f"{name} needs all its open cells as tents") for v in opens]
+        return None, forced
 
-    def _put(self, grid: list[list[str]], r: int, c: int, value: str) -> bool:
-        if grid[r][c] != value:
-            self.effort += 1
-        grid[r][c] = value
-        if value == TENT:
-            for dr, dc in KING:
-                v = self._at(grid, r + dr, c + dc)
-                if v == TENT:
-                    return False
-                if v == OPEN:
-                    grid[r + dr][c + dc] = EMPTY
-        return True
+    def branch(self, vals: list) -> tuple[int, list[str]]:
+        # the first open cell of the row or column with the fewest open cells
+        best: list[int] = []
+        for _, _, line in self.lines:
+            opens = [v for v in line if vals[v] is None]
+            if opens and (not best or len(opens) < len(best)):
+                best = opens
+        return best[0], [TENT, EMPTY]
 
-    def _propagate(self, grid: list[list[str]]) -> list[str] | None:
-        n, reasons = self.n, []
-        # a tent placed by guessing also empties its neighbours
-        for r in range(n):
-            for c in range(n):
-                if grid[r][c] == TENT and not self._put(grid, r, c, TENT):
-                    return None
-        changed = True
-        while changed:
-            changed = False
-            for axis, needs in ((0, self.rows), (1, self.cols)):
-                for i, need in enumerate(needs):
-                    line = [(i, j) if axis == 0 else (j, i) for j in range(n)]
-                    tents = sum(grid[r][c] == TENT for r, c in line)
-                    opens = [(r, c) for r, c in line if grid[r][c] == OPEN]
-                    name = f"{'row' if axis == 0 else 'column'} {i + 1}"
-                    if tents > need or tents + len(opens) < need:
-                        return None
-                    if opens and tents == need:
-                        for r, c in opens:
-                            grid[r][c] = EMPTY
-                        reasons.append(f"{name} has its {need} tent(s), the rest is empty")
-                        changed = True
-                    elif opens and tents + len(opens) == need:
-                        for r, c in opens:
-                            if grid[r][c] == OPEN and not self._put(grid, r, c, TENT):
-                                return None
-                            if grid[r][c] != TENT:
-                                return None
-                        reasons.append(f"{name} needs all its open cells as tents")
-                        changed = True
-        return reasons
+    def final(self, vals: list) -> str | None:
+        return None  # deduce has checked the counts and that no tents touch
 
 
 register(Campsite())

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._place import ORTHO, board, grid_text, pairs_text
+from generators.puzzles.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLACK, text_center, to_png
 
@@ -36,14 +37,14 @@ LEVELS = {
     4: Level(6, 0.52, 0.35),
     5: Level(7, 0.55, 0.3),
 }
-NODE_BUDGET = 4_000
+NODE_BUDGET = 40_000  # placements and guesses per search; a draw that needs more is rejected
 CLUE_ROUNDS = 30
 # the ring of eight neighbours, clockwise from the top-left
 RING = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
 # ring positions that touch each other by a side or a corner (a clue's black cells group this way)
 TOUCH = tuple(tuple(m for m, (r2, c2) in enumerate(RING) if max(abs(r - r2), abs(c - c2)) == 1)
               for r, c in RING)
-UNKNOWN, WHITE, BLACK_CELL = -1, 0, 1
+WHITE, BLACK_CELL = 0, 1  # cell values; None = undecided
 
 
 class State(BaseModel):
@@ -56,7 +57,8 @@ class Tapa(Task[State]):
     category = "puzzles"
     official_name = "tapa"
     score_function = "tapa_evaluator"
-    version = 2  # one number per clue: black neighbours grouped by sides and corners (official rule)
+    # 2: one number per clue, black neighbours grouped by sides and corners (official rule)
+    version = 3  # 3: the search runs on the shared core (generators/puzzles/search.py)
     levels = LEVELS
     rules = ("Shade some cells black. A clue cell stays white; its number k says that exactly k of "
              "the (up to) eight cells around it, by side or corner, are black and that these k "
@@ -77,31 +79,28 @@ class Tapa(Task[State]):
         wanted = max(1, round(len(whites) * clue_share))
         shown = set(rng.sample(eligible, min(wanted, len(eligible))))
         for _ in range(CLUE_ROUNDS):
-            search = _Search(n, {i: clues[i] for i in sorted(shown)}, record=False)
-            search.run()
-            if search.exhausted:
-                raise Rejected("search budget exceeded")
-            if search.count == 1:
+            model = _Model(n, {i: clues[i] for i in sorted(shown)})
+            found, solutions = count(model, model.start(), budget=NODE_BUDGET)
+            if found == 1:
                 return State(n=n, clues={f"{i // n},{i % n}": clues[i] for i in sorted(shown)})
-            rival = next(s for s in search.solutions if set(s) != black)
+            rival = next(b for b in ([i for i, v in enumerate(s) if v == BLACK_CELL] for s in solutions)
+                         if set(b) != black)
             shown.add(_splitting_clue(rng, n, black, rival, eligible, shown))
         raise Rejected("no unique clue set")
 
     def solve(self, state: State) -> Solution:
         n = state.n
         clues = {int(k.split(",")[0]) * n + int(k.split(",")[1]): v for k, v in state.clues.items()}
-        search = _Search(n, clues, record=True)
-        search.run()
-        if not search.solutions or search.exhausted:
-            raise Rejected("unsolved within the search budget")
-        black = search.solutions[0]
-        steps = search.steps
-        steps.append(Step(kind="check", text="Every clue sees its number of black neighbours in one "
-                          "group, the black cells are connected and no 2x2 block is black.",
-                          anchor=search.first_anchor))
-        steps.append(Step(kind="conclude", text=f"{len(black)} black cells, as (row,col)."))
-        return Solution(answer=pairs_text((i // n, i % n) for i in black), steps=steps,
-                        num_solutions=search.count, effort=search.effort)
+        model = _Model(n, clues)
+        intro = (f"The {n}x{n} grid has {len(clues)} clue cells, which are white; cells are "
+                 "(row,col) from 0. # = black, . = white, ? = undecided, clue cells show their "
+                 "numbers.")
+        sol, found, nodes, steps = solve_traced(model, model.start(), intro, budget=NODE_BUDGET)
+        black = [i for i, v in enumerate(sol) if v == BLACK_CELL]
+        answer = pairs_text((i // n, i % n) for i in black)
+        steps.append(Step(kind="conclude", text=f"{len(black)} black cells, as (row,col).",
+                          anchor=answer))
+        return Solution(answer=answer, steps=steps, num_solutions=found, effort=nodes)
 
     def question(self, state: State, variant: Variant) -> str:
         intro = "Tapa. " + self.rules
@@ -206,147 +205,103 @@ def _splitting_clue(rng: random.Random, n: int, black: set[int], rival: list[int
     return rng.choice(differ)
 
 
-class _Search:
-    """Propagation (clue ring patterns, 2x2 blocks, reachability of the wall) plus branching."""
+class _Model:
+    """Tapa as a search model: variables are the cells row-major, values WHITE/BLACK_CELL; clue
+    cells start white (`start`)."""
 
-    def __init__(self, n: int, clues: dict[int, int], record: bool):
-        self.n, self.clues, self.record = n, clues, record
+    def __init__(self, n: int, clues: dict[int, int]):
+        self.n, self.size, self.clues = n, n * n, clues
         self.rings = {i: _ring(n, i) for i in clues}
-        self.pats = {}
+        self.pats = {}  # per clue: the ring masks that show its number (clue cells stay white)
         for i, ring in self.rings.items():
             open_mask = sum(1 << k for k, j in enumerate(ring) if j is not None and j not in clues)
             self.pats[i] = _patterns(clues[i], open_mask)
-        self.steps: list[Step] = []
-        self.solutions: list[list[int]] = []
-        self.count = self.nodes = self.effort = 0
-        self.exhausted = False
-        self.first_anchor = ""
+        self.quads = [(r * n + c, r * n + c + 1, r * n + n + c, r * n + n + c + 1)
+                      for r in range(n - 1) for c in range(n - 1)]
+        self.adj = [[(i // n + dr) * n + i % n + dc for dr, dc in ORTHO
+                     if 0 <= i // n + dr < n and 0 <= i % n + dc < n] for i in range(n * n)]
 
-    def run(self) -> None:
-        grid = [UNKNOWN] * (self.n * self.n)
-        for i in self.clues:
-            grid[i] = WHITE
-        self._note("observe", f"The {self.n}x{self.n} grid has {len(self.clues)} clue cells, which "
-                   "are white. # = black, . = white, ? = undecided, clue cells show their numbers.", grid)
-        self._dfs(grid)
+    def start(self) -> list:
+        return [WHITE if i in self.clues else None for i in range(self.size)]
 
-    def _anchor(self, grid: list[int]) -> str:
+    def cell(self, var: int) -> str:
+        return f"({var // self.n},{var % self.n})"
+
+    def show(self, val: int) -> str:
+        return "black" if val == BLACK_CELL else "white"
+
+    def anchor(self, vals: list) -> str:
         n = self.n
-        cells = [[str(self.clues[i]) if i in self.clues else "?.#"[grid[i] + 1]
-                  for i in range(r * n, r * n + n)] for r in range(n)]
-        return grid_text(cells)
+        return grid_text([str(self.clues[i]) if i in self.clues else "?" if vals[i] is None
+                          else "#" if vals[i] == BLACK_CELL else "." for i in range(r * n, r * n + n)]
+                         for r in range(n))
 
-    def _note(self, kind: str, text: str, grid: list[int] | None = None) -> None:
-        if self.record and not self.solutions:
-            self.steps.append(Step(kind=kind, text=text, anchor=self._anchor(grid) if grid else None))
-
-    def _dfs(self, grid: list[int]) -> None:
-        self.nodes += 1
-        if self.nodes > NODE_BUDGET:
-            self.exhausted = True
-            return
-        reasons = self._propagate(grid)
-        if reasons is None:
-            self._note("dead_end", "Contradiction: a clue, a 2x2 block or the wall's connection fails.")
-            return
-        if reasons:
-            self._note("deduce", "; ".join(reasons[:5]) + (" ..." if len(reasons) > 5 else ""), grid)
-        if UNKNOWN not in grid:
-            black = [i for i, v in enumerate(grid) if v == BLACK_CELL]
-            if not black or not self._connected(grid, black):
-                self._note("dead_end", "The black cells do not form one connected wall.")
-                return
-            self.count += 1
-            if not self.solutions:
-                self.first_anchor = self._anchor(grid)
-            self.solutions.append(black)
-            return
-        i = self._pick(grid)
-        for value in (BLACK_CELL, WHITE):
-            if self.count >= 2 or self.exhausted:
-                return
-            trial = grid[:]
-            trial[i] = value
-            self.effort += 1
-            self._note("try", f"Guess ({i // self.n},{i % self.n}) is {'black' if value else 'white'}.")
-            self._dfs(trial)
-            if value == BLACK_CELL and not self.solutions:
-                self._note("backtrack", f"Undo: ({i // self.n},{i % self.n}) must be white.")
-
-    def _pick(self, grid: list[int]) -> int:
-        """An undecided cell in the ring of the clue with the fewest fitting patterns."""
-        best, best_k = None, 10 ** 9
+    def deduce(self, vals: list):
+        forced: list = []
         for i, ring in self.rings.items():
-            opens = [j for j in ring if j is not None and grid[j] == UNKNOWN]
-            if opens and len(self.pats[i]) < best_k:
-                best, best_k = opens[0], len(self.pats[i])
-        return best if best is not None else grid.index(UNKNOWN)
-
-    def _set(self, grid: list[int], j: int, value: int) -> None:
-        grid[j] = value
-        self.effort += 1
-
-    def _propagate(self, grid: list[int]) -> list[str] | None:
-        n, reasons, changed = self.n, [], True
-        while changed:
-            changed = False
-            for i, ring in self.rings.items():
-                black = white = 0
-                for k, j in enumerate(ring):
-                    if j is not None and grid[j] != UNKNOWN:
-                        if grid[j] == BLACK_CELL:
-                            black |= 1 << k
-                        else:
-                            white |= 1 << k
-                fit = [p for p in self.pats[i] if p & white == 0 and p & black == black]
-                if not fit:
-                    return None
-                must, may = 255, 0
-                for p in fit:
+            black = white = 0
+            for k, j in enumerate(ring):
+                if j is not None and vals[j] is not None:
+                    if vals[j] == BLACK_CELL:
+                        black |= 1 << k
+                    else:
+                        white |= 1 << k
+            must, may, fits = 255, 0, False
+            for p in self.pats[i]:
+                if p & white == 0 and p & black == black:
                     must &= p
                     may |= p
-                forced = []
-                for k, j in enumerate(ring):
-                    if j is not None and grid[j] == UNKNOWN:
-                        if must >> k & 1:
-                            self._set(grid, j, BLACK_CELL)
-                            forced.append(f"({j // n},{j % n}) black")
-                        elif not may >> k & 1:
-                            self._set(grid, j, WHITE)
-                            forced.append(f"({j // n},{j % n}) white")
-                if forced:
-                    changed = True
-                    reasons.append(f"clue {self.clues[i]} at ({i // n},{i % n}) "
-                                   f"forces {', '.join(forced)}")
-            for r in range(n - 1):
-                for c in range(n - 1):
-                    quad = (r * n + c, r * n + c + 1, r * n + n + c, r * n + n + c + 1)
-                    blacks = sum(grid[j] == BLACK_CELL for j in quad)
-                    if blacks == 4:
-                        return None
-                    if blacks == 3:
-                        j = next((j for j in quad if grid[j] == UNKNOWN), None)
-                        if j is not None:
-                            self._set(grid, j, WHITE)
-                            reasons.append(f"({j // n},{j % n}) white, else a 2x2 black block")
-                            changed = True
-        black = [i for i, v in enumerate(grid) if v == BLACK_CELL]
-        if black and not self._connected(grid, black, through_unknown=True):
-            return None
-        return reasons
+                    fits = True
+            if not fits:
+                return f"clue {self.clues[i]} at {self.cell(i)} can no longer be met", []
+            rule = f"clue {self.clues[i]} at {self.cell(i)}"
+            for k, j in enumerate(ring):
+                if j is not None and vals[j] is None:
+                    if must >> k & 1:
+                        forced.append((j, BLACK_CELL, rule))
+                    elif not may >> k & 1:
+                        forced.append((j, WHITE, rule))
+        for quad in self.quads:
+            blacks = sum(vals[j] == BLACK_CELL for j in quad)
+            if blacks == 4:
+                return f"the 2x2 block at {self.cell(quad[0])} is all black", []
+            if blacks == 3:
+                forced += [(j, WHITE, "else a 2x2 black block") for j in quad if vals[j] is None]
+        if forced:
+            return None, forced
+        if not self._joined(vals, through_open=True):
+            return "the black cells can no longer join into one wall", []
+        return None, []
 
-    def _connected(self, grid: list[int], black: list[int], through_unknown: bool = False) -> bool:
-        n, seen, stack = self.n, {black[0]}, [black[0]]
+    def _joined(self, vals: list, through_open: bool) -> bool:
+        """Whether the black cells are one orthogonal group (through undecided cells too, when
+        `through_open`)."""
+        black = [i for i, v in enumerate(vals) if v == BLACK_CELL]
+        if not black:
+            return True
+        seen, stack = {black[0]}, [black[0]]
         while stack:
-            i = stack.pop()
-            r, c = divmod(i, n)
-            for dr, dc in ORTHO:
-                if 0 <= r + dr < n and 0 <= c + dc < n:
-                    j = i + dr * n + dc
-                    if j not in seen and (grid[j] == BLACK_CELL or through_unknown and grid[j] == UNKNOWN):
-                        seen.add(j)
-                        stack.append(j)
+            for j in self.adj[stack.pop()]:
+                if j not in seen and (vals[j] == BLACK_CELL or through_open and vals[j] is None):
+                    seen.add(j)
+                    stack.append(j)
         return all(i in seen for i in black)
+
+    def branch(self, vals: list) -> tuple[int, list[int]]:
+        # an open cell around the clue with the fewest fitting patterns, black first
+        best, best_k = None, 10 ** 9
+        for i, ring in self.rings.items():
+            if len(self.pats[i]) < best_k:
+                j = next((j for j in ring if j is not None and vals[j] is None), None)
+                if j is not None:
+                    best, best_k = j, len(self.pats[i])
+        if best is None:
+            best = vals.index(None)
+        return best, [BLACK_CELL, WHITE]
+
+    def final(self, vals: list) -> str | None:
+        # deduce has checked the clues, the 2x2 blocks and (with no cell open) the wall
+        return None if BLACK_CELL in vals else "no cell is black"
 
 
 register(Tapa())
