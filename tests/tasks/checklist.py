@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, ClassVar
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -20,6 +21,7 @@ from PIL import Image
 from generators import registry as generators
 from generators.base import LEVELS, Instance, make_instance
 from serg.skeleton import build_skeleton
+from tests.tasks.counters import COUNTERS
 from verifiers import registry as verifiers
 
 SEED = 20261121
@@ -149,15 +151,18 @@ class TaskChecklist:
         assert means[-1] > means[0], means
 
     def test_uniqueness_where_promised(self):
-        task = generators.get(self.task)
-        if not task.unique:
-            return
+        """The generator's own proof and an independent count from the initial state alone
+        (tests/tasks/counters.py) must both say one solution."""
+        if not generators.get(self.task).unique:
+            pytest.skip(f"{self.task} does not promise a unique solution")
+        count = COUNTERS[self.task]
         for inst in self.all_instances():
             assert inst.solution.num_solutions == 1, inst.id
+            assert count(roundtrip(inst.initial_state)) == 1, inst.id
 
     def test_both_branches_at_every_level(self):
         if self.branch_of is None:
-            return
+            pytest.skip(f"{self.task} has no two-branch (Yes/No) answer")
         for level in LEVELS:
             labels = {type(self).branch_of(i.solution.answer)
                       for i in self.instances(level, self.branch_samples)}

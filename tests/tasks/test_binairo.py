@@ -1,6 +1,8 @@
+import itertools
 import random
 
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_binairo
 from verifiers.registry import verify_answer
 
 EMPTY4 = {"size": 4, "grid": [[None] * 4 for _ in range(4)]}
@@ -70,3 +72,22 @@ class TestBinairo(TaskChecklist):
         texts = " ".join(s.text for lvl in (4, 5) for i in range(3)
                          for s in instance(self.task, lvl, i).solution.steps)
         assert "no three alike" in texts and "already has its" in texts
+
+    def test_counter_sees_two_solutions(self):
+        """Givens of a real 4x4 puzzle dropped one by one: the independent counter follows every
+        completion the verifier accepts (all grids of balanced rows tried) until there are two."""
+        rows = [r for r in itertools.product((0, 1), repeat=4) if sum(r) == 2]
+        state = instance(self.task, 1, 0).initial_state
+        grid = [list(row) for row in state["grid"]]
+        givens = [(r, c) for r in range(4) for c in range(4) if grid[r][c] is not None]
+        for r, c in givens:
+            grid[r][c] = None
+            mutated = {"size": 4, "grid": grid}
+            accepted = sum(verify_answer(self.task, mutated, _text(list(g))).correct
+                           for g in itertools.product(rows, repeat=4))
+            assert count_binairo(mutated, limit=100) == accepted
+            if accepted >= 2:
+                break
+        else:
+            raise AssertionError("an empty 4x4 grid has many solutions")
+        assert count_binairo(mutated) == 2

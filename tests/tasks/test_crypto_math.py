@@ -1,7 +1,10 @@
 import random
 import re
+from itertools import permutations
 
+from generators.algorithms.crypto_math import CryptoMath, _count, _Search, _split
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_crypto_math
 from verifiers.registry import verify, verify_answer
 
 LEVELS = {1: (2, 3, 4), 2: (2, 4, 5), 3: (3, 3, 4), 4: (3, 4, 5), 5: (3, 5, 6)}
@@ -9,6 +12,28 @@ LEVELS = {1: (2, 3, 4), 2: (2, 4, 5), 3: (3, 3, 4), 4: (3, 4, 5), 5: (3, 5, 6)}
 
 def pairs(answer: str) -> dict[str, int]:
     return {k: int(v) for k, v in re.findall(r'"([A-Z])"=(\d)', answer)}
+
+
+def brute_force(equation: str) -> int:
+    """Every digit assignment tried: the number of solutions, uncapped (few letters only)."""
+    left, result = equation.split("=")
+    words = left.split("+") + [result]
+    letters = sorted(set("".join(words)))
+    count = 0
+    for digits in permutations(range(10), len(letters)):
+        value = dict(zip(letters, digits))
+        if any(len(w) > 1 and value[w[0]] == 0 for w in words):
+            continue
+        number = [int("".join(str(value[ch]) for ch in w)) for w in words]
+        count += sum(number[:-1]) == number[-1]
+    return count
+
+
+def counting_pass(terms: list[str], result: str) -> tuple[int, int]:
+    """The recorded search's counting pass: (solutions up to 2, tries)."""
+    search = _Search(terms, result, record=False)
+    search.column(0, 0)
+    return min(search.solutions, 2), search.nodes
 
 
 def spell(assignment: dict[str, int]) -> str:
@@ -74,3 +99,48 @@ class TestCryptoMath(TaskChecklist):
         kinds = {s.kind for s in steps}
         assert {"try", "deduce", "dead_end", "check", "conclude"} <= kinds
         assert any("carry" in s.text for s in steps)
+
+    def test_counter_sees_two_solutions(self):
+        # the independent counter agrees with trying every assignment, two solutions included
+        for equation, expected in [("BCE+BAE=DCDB", 2), ("ECE+BCB=ACAD", 2), ("AB+AB=CB", 4),
+                                   ("AA+BB=CBC", 1), ("AB+BC=CAC", 0)]:
+            assert brute_force(equation) == expected, equation
+            assert count_crypto_math({"equation": equation}, limit=10) == expected, equation
+            assert count_crypto_math({"equation": equation}) == min(expected, 2), equation
+        assert count_crypto_math({"equation": "SEND+MORE=MONEY"}, limit=10) == 1
+
+    def test_compiled_count_matches_the_recorded_search(self):
+        """`_count` is a hand-compiled copy of `_Search`'s counting pass; the skeleton states its
+        tries (effort, and "N more tries" after the recorded part), so both must count alike:
+        over real instances, and over raw draws of every level, unique or not."""
+        for level in range(1, 6):
+            for i in range(8):
+                inst = instance(self.task, level, i)
+                terms, result = _split(inst.initial_state["equation"])
+                compiled = _count(terms, result)
+                assert (compiled.solutions, compiled.nodes) == counting_pass(terms, result), inst.id
+                assert (compiled.solutions, compiled.nodes) == (1, inst.solution.effort), inst.id
+                # the recorded part: one try per "try X = d" and per sum letter set ("so X = d")
+                recorded = _Search(terms, result, record=True)
+                recorded.column(0, 0)
+                text = "\n".join(step.text for step in inst.solution.steps)
+                shown = (len(re.findall(r"try [A-Z] = \d", text))
+                         + len(re.findall(r"so [A-Z] = \d(?!:)", text)))
+                assert shown == recorded.nodes, inst.id
+                more = int(re.search(r"\((\d+) more tries\)", text).group(1))
+                assert more == compiled.nodes - recorded.nodes, inst.id
+        task, kinds = CryptoMath(), set()
+        for seed in range(250):
+            rng = random.Random(seed)
+            count, length, result_length, letters, _ = task.params(seed % 5 + 1)
+            pool = rng.sample(range(10), letters - rng.randint(0, 1))
+            lead = [d for d in pool if d] or [1]
+            numbers = [int("".join(str(rng.choice(pool if k else lead)) for k in range(length)))
+                       for _ in range(count)]
+            numbers.append(sum(numbers))
+            code = {d: "ABCDEFGHIJ"[k] for k, d in enumerate(sorted(set("".join(map(str, numbers)))))}
+            words = ["".join(code[d] for d in str(n)) for n in numbers]
+            compiled = _count(words[:-1], words[-1])
+            assert (compiled.solutions, compiled.nodes) == counting_pass(words[:-1], words[-1]), words
+            kinds.add(compiled.solutions)
+        assert kinds == {1, 2}, "the draws cover unique and non-unique equations"

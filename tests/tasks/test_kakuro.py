@@ -1,8 +1,10 @@
+import itertools
 import random
 import re
 
 from generators.puzzles.kakuro import LEVELS
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_kakuro
 from verifiers.registry import verify_answer
 
 B, W = {"type": "black"}, {"type": "white"}
@@ -53,3 +55,18 @@ class TestKakuro(TaskChecklist):
     def test_stored_answer_is_unique(self):
         for level in LEVELS:
             assert instance(self.task, level, 0).solution.num_solutions == 1
+
+    def test_counter_sees_two_solutions(self):
+        # every run sums to 3 = 1 + 2: the 2x2 block is 1 2 / 2 1 or 2 1 / 1 2
+        clue = lambda down, right: {"type": "black", **({"down": down} if down else {}),
+                                    **({"right": right} if right else {})}
+        state = {"grid": [[B, clue(3, 0), clue(3, 0)], [clue(0, 3), W, W], [clue(0, 3), W, W]]}
+        accepted = [digits for digits in itertools.product(range(1, 10), repeat=4)
+                    if verify_answer(self.task, state, "(1,1):{} (1,2):{} (2,1):{} (2,2):{}"
+                                     .format(*digits)).correct]
+        assert accepted == [(1, 2, 2, 1), (2, 1, 1, 2)]
+        assert count_kakuro(state) == 2 and count_kakuro(state, limit=10) == 2
+        assert count_kakuro(STATE) == 1
+        # a white cell outside every clued run may hold any digit
+        loose = {"grid": [[B, B], [B, W]]}
+        assert count_kakuro(loose, limit=20) == 9

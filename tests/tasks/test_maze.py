@@ -2,6 +2,7 @@ import json
 import random
 
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_maze
 from verifiers.registry import verify_answer
 
 FLIP = {"up": "down", "down": "up", "left": "right", "right": "left"}
@@ -66,3 +67,27 @@ class TestMaze(TaskChecklist):
     def test_skeleton_shows_dead_ends(self):
         kinds = {s.kind for i in range(4) for s in instance(self.task, 5, i).solution.steps}
         assert {"dead_end", "backtrack", "try"} <= kinds
+
+    def test_counter_sees_two_solutions(self):
+        assert count_maze(SMALL) == 1
+        # open the wall between S and E: a loop, so two loop-free ways (down, or right down left)
+        loop = {"size": 2, "maze": ["#####", "#S..#", "#.#.#", "#E..#", "#####"]}
+        assert verify_answer(self.task, loop, "down").correct
+        assert verify_answer(self.task, loop, "right down left").correct
+        assert count_maze(loop) == 2 and count_maze(loop, limit=10) == 2
+        # knock out a wall between two cells of the path from S to E that are not consecutive
+        # along it: the path's stretch between them and the new gap are two ways
+        inst = instance(self.task, 5, 0)
+        rows = [list(row) for row in inst.initial_state["maze"]]
+        path = [next((r, c) for r, row in enumerate(rows) for c, ch in enumerate(row) if ch == "S")]
+        for move in inst.solution.answer.split():
+            dr, dc = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}[move]
+            path.append((path[-1][0] + 2 * dr, path[-1][1] + 2 * dc))
+        at = {cell: k for k, cell in enumerate(path)}
+        r, c = next(((a[0] + b[0]) // 2, (a[1] + b[1]) // 2) for a in path for b in path
+                    if abs(a[0] - b[0]) + abs(a[1] - b[1]) == 2 and (a[0] == b[0] or a[1] == b[1])
+                    and abs(at[a] - at[b]) > 1)
+        assert rows[r][c] == "#"
+        rows[r][c] = "."
+        looped = {"size": inst.initial_state["size"], "maze": ["".join(row) for row in rows]}
+        assert count_maze(looped) == 2 and count_maze(looped, limit=10) == 2

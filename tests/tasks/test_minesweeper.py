@@ -1,7 +1,9 @@
+import itertools
 import random
 
 from generators.games.minesweeper import State, _Solver
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_minesweeper
 from verifiers.parse import parse_pairs
 from verifiers.registry import verify_answer
 
@@ -82,3 +84,19 @@ class TestMinesweeper(TaskChecklist):
                 bars = "\n".join("|" + "|".join(" " if v == "." else v for v in row) + "|"
                                  for row in st["board"])
                 assert bars in inst.question_text
+
+    def test_counter_sees_two_solutions(self):
+        """The independent counter agrees with the verifier run over every set of blanks, on
+        boards with one, two and more mine sets."""
+        for rows, expected in [((".1.",), 2), (("111", "1.1", "111"), 1), (("..1",), 1),
+                               (("1..", "1.."), 0), ((".1.1.",), 2), ((".1", "1."), 0), (("...",), 2)]:
+            board = _board(*rows)
+            blanks = [(r, c) for r, row in enumerate(rows) for c, v in enumerate(row) if v == "."]
+            accepted = sum(verify_answer(self.task, board, _fmt(mines)).correct
+                           for k in range(1, len(blanks) + 1)
+                           for mines in itertools.combinations(blanks, k))
+            # no mine at all (an answer the verifier cannot parse) fits a board without numbers
+            accepted += all(v == "." for row in rows for v in row)
+            assert accepted == expected, rows
+            assert count_minesweeper(board, limit=10) == expected, rows
+            assert count_minesweeper(board) == min(expected, 2), rows

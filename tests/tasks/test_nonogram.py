@@ -1,7 +1,9 @@
+import itertools
 import random
 
 from generators.puzzles.nonogram import LEVELS, placements
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_nonogram
 from verifiers.registry import verify_answer
 
 # a plus sign: unique
@@ -54,3 +56,22 @@ class TestNonogram(TaskChecklist):
             n = LEVELS[level][0]
             assert len(inst.initial_state["row_clues"]) == n == len(inst.initial_state["col_clues"])
             assert inst.solution.num_solutions == 1
+
+    def test_counter_sees_two_solutions(self):
+        # one cell in each row and column of a 2x2: either diagonal
+        assert count_nonogram({"row_clues": [[1], [1]], "col_clues": [[1], [1]]}) == 2
+        assert count_nonogram(STATE) == 1
+        # the counter agrees with the verifier run over every 3x3 picture, for the clues of a
+        # few pictures (some of them ambiguous)
+        pictures = list(itertools.product(".X", repeat=9))
+        blocks = lambda line: [len(b) for b in "".join(line).split(".") if b] or [0]
+        counts = []
+        for picture in pictures[::37]:
+            rows = [picture[k:k + 3] for k in (0, 3, 6)]
+            state = {"row_clues": [blocks(r) for r in rows],
+                     "col_clues": [blocks(c) for c in zip(*rows)]}
+            accepted = sum(verify_answer(self.task, state, "\n".join(
+                "".join(p[k:k + 3]) for k in (0, 3, 6))).correct for p in pictures)
+            assert count_nonogram(state, limit=100) == accepted, state
+            counts.append(accepted)
+        assert 1 in counts and 2 in counts

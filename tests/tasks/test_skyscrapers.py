@@ -1,47 +1,16 @@
 import ast
 import random
-from itertools import permutations
 
-from generators.puzzles._skyscraper_lines import count_solutions, visible
+from generators.puzzles._skyscraper_lines import count_solutions
 from generators.puzzles.skyscrapers import LEVELS
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_skyscrapers
 from verifiers.registry import verify_answer
 
 # 3x3: rows 1 2 3 / 2 3 1 / 3 1 2; clues computed by hand
 SOLVED = [[1, 2, 3], [2, 3, 1], [3, 1, 2]]
 STATE = {"n": 3, "top": [3, 2, 1], "bottom": [1, 2, 2], "left": [3, 2, 1], "right": [1, 2, 2]}
 SIDES = ("top", "bottom", "left", "right")
-
-
-def brute_count(state: dict, limit: int = 2) -> int:
-    """Independent solution count (rows as permutations, pruned by columns): small n only."""
-    n = state["n"]
-    rows = list(permutations(range(1, n + 1)))
-    found = 0
-
-    def fits_row(r: int, row: tuple[int, ...]) -> bool:
-        left, right = state["left"][r], state["right"][r]
-        given = state.get("grid", [[0] * n] * n)[r]
-        return ((not left or visible(row) == left) and (not right or visible(row[::-1]) == right)
-                and all(not g or g == v for g, v in zip(given, row)))
-
-    def place(grid: list[tuple[int, ...]]) -> None:
-        nonlocal found
-        if found >= limit:
-            return
-        if len(grid) == n:
-            cols = list(zip(*grid))
-            if all((not state["top"][c] or visible(col) == state["top"][c]) and
-                   (not state["bottom"][c] or visible(col[::-1]) == state["bottom"][c])
-                   for c, col in enumerate(cols)):
-                found += 1
-            return
-        for row in rows:
-            if fits_row(len(grid), row) and all(row[c] != g[c] for g in grid for c in range(n)):
-                place(grid + [row])
-
-    place([])
-    return found
 
 
 class TestSkyscrapers(TaskChecklist):
@@ -105,6 +74,8 @@ class TestSkyscrapers(TaskChecklist):
                 state[side][k] = 0
                 clues = tuple(state[s] for s in SIDES)
                 found, sols = count_solutions(n, clues, None, 20000)
+                # the generator's counter and the independent one see the second solution together
+                assert count_skyscrapers(state) == found
                 if found == 2:
                     grids = [[s[r * n:(r + 1) * n] for r in range(n)] for s in sols]
                     assert grids[0] != grids[1]
@@ -123,5 +94,13 @@ class TestSkyscrapers(TaskChecklist):
                 assert state["n"] == n
                 assert all(len(state[s]) == n and all(1 <= v <= n for v in state[s]) for s in SIDES)
                 assert inst.solution.num_solutions == 1
-                if n <= 5:  # independent proof of uniqueness by brute force
-                    assert brute_count(state) == 1
+                assert count_skyscrapers(state) == 1  # the independent count
+
+    def test_counter_sees_two_solutions(self):
+        assert count_skyscrapers(STATE) == 1
+        # no clues: every Latin square of side 3 (there are 12)
+        blank = {**STATE, "top": [0] * 3, "bottom": [0] * 3, "left": [0] * 3, "right": [0] * 3}
+        assert count_skyscrapers(blank, limit=100) == 12 and count_skyscrapers(blank) == 2
+        # version-1 givens narrow it down: only the squares with a 3 in the middle
+        givens = {**blank, "grid": [[0, 0, 0], [0, 3, 0], [0, 0, 0]]}
+        assert count_skyscrapers(givens, limit=100) == 4

@@ -2,6 +2,7 @@ import random
 import re
 
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_snake
 from verifiers.registry import verify_answer
 
 _PAIR = re.compile(r"\((\d+),(\d+)\)")
@@ -75,3 +76,15 @@ class TestSnake(TaskChecklist):
     def test_skeleton_shows_search(self):
         kinds = {s.kind for i in range(4) for s in instance(self.task, 5, i).solution.steps}
         assert {"try", "dead_end", "backtrack"} <= kinds
+
+    def test_counter_sees_two_solutions(self):
+        # an S bent either way: mirror images with the same row and column counts
+        one = "(0,2) (0,3) (1,3) (2,3) (2,2) (2,1) (3,1) (4,1) (4,2)"
+        other = "(0,2) (0,1) (1,1) (2,1) (2,2) (2,3) (3,3) (4,3) (4,2)"
+        state = self.state_for(5, one)
+        assert state == self.state_for(5, other)
+        assert verify_answer(self.task, state, one).correct
+        assert verify_answer(self.task, state, other).correct
+        assert count_snake(state) == 2 and count_snake(state, limit=10) == 2
+        # the counts of the known example allow only that snake
+        assert count_snake(self.state_for(4, "(0,0) (0,1) (0,2) (1,2) (2,2) (3,2) (3,3)")) == 1

@@ -2,6 +2,7 @@ import random
 
 from generators.puzzles.sudoku import LEVELS, count_solutions
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_sudoku
 from verifiers.registry import verify_answer
 
 # a classic puzzle and its unique solution
@@ -83,3 +84,28 @@ class TestSudoku(TaskChecklist):
             texts += [s.kind + ":" + s.text for s in instance(self.task, 5, i).solution.steps]
         assert any("hidden single" in t for t in texts) and any("naked single" in t for t in texts)
         assert any(t.startswith("try:") for t in texts)
+
+    def test_counter_sees_two_solutions(self):
+        assert count_sudoku({"grid": rows(PUZZLE)}) == 1
+        assert count_sudoku({"grid": [[0] * 9 for _ in range(9)]}) == 2
+        # a solved grid less four cells a b / b a in two rows, two columns and two boxes: the
+        # digits of the rectangle can swap, so exactly two completions
+        grid = rows(SOLVED)
+        r1, r2, c1, c2 = next((r1, r2, c1, c2) for r1 in range(9) for r2 in range(r1 // 3 * 3 + 3, 9)
+                              for c1 in range(9) for c2 in range(c1 + 1, 9)
+                              if c1 // 3 == c2 // 3 and grid[r1][c1] == grid[r2][c2]
+                              and grid[r1][c2] == grid[r2][c1])
+        for r, c in ((r1, c1), (r1, c2), (r2, c1), (r2, c2)):
+            grid[r][c] = 0
+        assert count_sudoku({"grid": grid}, limit=10) == 2
+        assert count_solutions([v for row in grid for v in row], limit=10) == 2
+        # givens of a real puzzle dropped one by one: both counters see the second solution together
+        cells = [v for row in instance(self.task, 5, 0).initial_state["grid"] for v in row]
+        for i in [i for i, v in enumerate(cells) if v]:
+            cells[i] = 0
+            ours = count_sudoku({"grid": [cells[r * 9:(r + 1) * 9] for r in range(9)]})
+            assert ours == count_solutions(cells)
+            if ours == 2:
+                break
+        else:
+            raise AssertionError("a grid with no givens has many solutions")

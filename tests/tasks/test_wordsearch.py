@@ -3,6 +3,7 @@ import re
 
 from generators.puzzles.wordsearch import DIRECTIONS
 from tests.tasks.checklist import TaskChecklist, instance
+from tests.tasks.counters import count_wordsearch
 from verifiers.registry import verify_answer
 
 _ANSWER = re.compile(r"(\w+) (\w+) @ \((\d+),(\d+)\)")
@@ -61,3 +62,15 @@ class TestWordSearch(TaskChecklist):
                 state = instance(self.task, level, i).initial_state
                 assert len(state["grid"]) == n and all(len(r) == n for r in state["grid"])
                 assert shortest <= len(state["word"]) <= longest
+
+    def test_counter_sees_two_solutions(self):
+        """The counter agrees with the verifier asked about every position and direction."""
+        cases = [({"grid": [list("CATX"), list("XOXX"), list("XXWX"), list("DOGX")], "word": "COW"}, 1),
+                 ({"grid": [list("COWX"), list("OXXX"), list("WXXX"), list("XXXX")], "word": "COW"}, 2),
+                 ({"grid": [list("XXXX"), list("XABA"), list("XXXX"), list("XXXX")], "word": "ABA"}, 2),
+                 ({"grid": [list("COWX"), list("XXXX"), list("XXXX"), list("XXXX")], "word": "DOG"}, 0)]
+        for state, expected in cases:
+            accepted = sum(verify_answer(self.task, state, f"{state['word']} {d} @ ({x},{y})").correct
+                           for d in DIRECTIONS for x in range(1, 5) for y in range(1, 5))
+            assert accepted == expected, state
+            assert count_wordsearch(state, limit=10) == expected, state
