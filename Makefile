@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	@echo "installing helix[$(EXTRAS)] into $(VENV) (first time: a few minutes) ..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[$(EXTRAS)]" 2>&1 | $(PIP_FILTER)
-	@$(BIN)/python -c "import generators, verifiers, storage, flows, prefect, ray, duckdb" \
+	@$(BIN)/python -c "import generators, verifiers, storage, pipelines, flows, cli, prefect, ray, duckdb" \
 		|| { echo "install failed: helix does not import"; exit 1; }
 	@touch $(STAMP)
 

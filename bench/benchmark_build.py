@@ -34,8 +34,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS_benchmark.md"))
     args = parser.parse_args()
 
-    from flows.benchmark import BenchmarkConfig, build_benchmark
-    from flows.eval_report import benchmark_pairs, rows_as_dicts, score_mode, score_predictions
+    from flows.benchmark import build_benchmark
+    from pipelines.benchmark import BenchmarkConfig
+    from pipelines.eval_report import benchmark_pairs, rows_as_dicts, score_mode, score_predictions
     from generators import registry
     from storage.exchange import export_benchmark, import_benchmark, load_benchmark, read_instances
 

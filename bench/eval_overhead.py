@@ -30,7 +30,7 @@ def main() -> None:
     p.add_argument("--pairs", type=int, default=5)
     p.add_argument("--val-per-level", type=int, default=8)
     args = p.parse_args()
-    from flows.build import BuildConfig, build_chunk, plan_chunks, taken_ids
+    from pipelines.build import BuildConfig, build_chunk, plan_chunks, taken_ids
     from training.config import load_config
     from training.ray_job import run_job
 

@@ -44,7 +44,7 @@ METHODS = ["sft", "grpo", "sft_then_grpo", "static_ahpo", "ahpo"]
 
 def build_store(data: Path, train_per_level: int, val_per_level: int) -> None:
     """The held-out split first, then the training split (which redraws puzzles val holds)."""
-    helix = [sys.executable, "-m", "flows.cli", "generate", "--tasks", *TASKS, "--levels", "1",
+    helix = [sys.executable, "-m", "cli.main", "generate", "--tasks", *TASKS, "--levels", "1",
              "--seed", "0", "--data-root", str(data)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for split, per_level, chunk in (("val", val_per_level, val_per_level),

@@ -128,7 +128,7 @@ def run_build(root: Path, per_level: int, workers: int, chunk_size: int, seed: i
               tasks: list[str] | None = None, levels: list[int] | None = None) -> dict:
     import prefect  # noqa: F401 (its import cost stays outside the timing)
 
-    from flows.build import BuildConfig
+    from pipelines.build import BuildConfig
     from flows.dataset import build_dataset
 
     config = BuildConfig(tasks=tasks or [], levels=levels or [1, 2, 3, 4, 5], per_level=per_level,

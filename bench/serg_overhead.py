@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from flows.build import BuildConfig, build_chunk, plan_chunks  # noqa: E402
+from pipelines.build import BuildConfig, build_chunk, plan_chunks  # noqa: E402
 from serg.elaborate import Endpoint  # noqa: E402
 from serg.pipeline import SergConfig, plan, run_chunk, run_id  # noqa: E402
 

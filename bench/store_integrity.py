@@ -58,7 +58,7 @@ print(rounds)
 
 
 def build(root: Path, per_level: int) -> None:
-    from flows.cli import main
+    from cli.main import main
 
     code = main(["generate", "--tasks", *TASKS, "--per-level", str(per_level), "--seed", "11",
                  "--data-root", str(root)])

@@ -6,8 +6,8 @@ server load); inside it, one Ray task per chunk does the real work and writes it
 
 from __future__ import annotations
 
-import os
 import time
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,34 +17,20 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from flows.build import (BuildConfig, BuildIncomplete, Chunk, ChunkResult, Level, TaskName, build_chunk,
-                         plan_chunks, present_rows, redraw_repeats, summarize, taken_ids)
-from flows.progress import Progress
+from flows.elaborate import serg
+from flows.ray_session import ray_session
 from generators import registry as generators
+from pipelines.build import (BuildConfig, BuildIncomplete, Chunk, ChunkResult, Level, TaskName, build_chunk,
+                             plan_chunks, present_rows, redraw_repeats, summarize, taken_ids)
+from pipelines.progress import Progress
+from pipelines.report import write_png
 from serg.elaborate import Endpoint
+from serg.pipeline import SergConfig
 from storage import ledger
 from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
-from storage.processes import reap_ray_session
 from storage.shards import ensure_writable, repair_manifest, resolve_root, write_manifest
 
 BATCH_CHUNKS = 64  # chunks per Prefect task
-
-
-def start_ray(address: str | None, workers: int) -> bool:
-    """Connect to a cluster or start Ray locally; True when this call started it."""
-    import ray
-
-    if ray.is_initialized():
-        return False
-    # a local, single-user Ray needs no auth token in the home folder (Ray 2.60 writes one)
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    if address:
-        ray.init(address=address, log_to_driver=False, configure_logging=False)
-    else:
-        context = ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
-                           configure_logging=False)
-        reap_ray_session(context.address_info.get("session_dir"))  # gone when helix is, killed or not
-    return True
 
 
 def _remote_build():
@@ -139,9 +125,9 @@ def _build(config: BuildConfig) -> dict:
                               description=f"what run {run_id} has to build (empty = up to date)")
         results: list[ChunkResult] = []
         if chunks:
-            own_ray = start_ray(config.ray_address, config.workers)
-            progress = Progress(total, "instances")
-            try:
+            # the bar closes before Ray shuts down (if this run started it)
+            with ray_session(config.ray_address, config.workers), \
+                    closing(Progress(total, "instances")) as progress:
                 import ray
 
                 taken = taken_ids(config, root, chunks)  # other splits and stored puzzles: redrawn
@@ -153,12 +139,6 @@ def _build(config: BuildConfig) -> dict:
                 remote = _remote_build()
                 results = redraw_repeats(results, chunks, taken, lambda chunk, avoid: ray.get(
                     remote.remote(chunk, config, run_id, root, False, avoid)))
-            finally:
-                progress.close()
-                if own_ray:
-                    import ray
-
-                    ray.shutdown()
         build_seconds = time.perf_counter() - started
         compaction = compact(root, current_versions=versions)
         purge_trash(root)
@@ -193,8 +173,6 @@ def _build(config: BuildConfig) -> dict:
     errors = sum(r.verdicts.get("verifier_error", 0) for r in results)
     report = None
     if summary:  # the PNG report, for served runs too, linked from the run's artifacts
-        from flows.report import write_png
-
         report = write_png(summary, root / "reports" / f"build-{run_id}.png")
         create_link_artifact(key="build-dataset-report", link=report.as_uri(),
                              link_text=f"report {report.name} (instances, effort, ms per task and level)",
@@ -225,9 +203,6 @@ def _build(config: BuildConfig) -> dict:
               "compaction": compaction, "failed": len(failed), "redrawn": redrawn,
               "exhausted": [f.model_dump() for f in exhausted], "report": str(report) if report else None}
     if config.elaborate is not None:
-        from flows.elaborate import serg
-        from serg.pipeline import SergConfig
-
         result["serg"] = serg(SergConfig(endpoint=config.elaborate, tasks=config.task_names(),
                                          levels=config.levels, split=config.split,
                                          data_root=str(root), ray_address=config.ray_address,

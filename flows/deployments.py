@@ -29,10 +29,17 @@ class ServeConfig(BaseModel):
     ray_address: str | None = None
 
 
+def check_schedule(config: ServeConfig) -> None:
+    """ValueError for a cron expression or time zone the nightly schedule would refuse."""
+    from prefect.schedules import Cron
+
+    Cron(config.cron, timezone=config.timezone)
+
+
 def deployments(config: ServeConfig) -> list:
     from prefect.schedules import Cron
 
-    from flows.build import BuildConfig
+    from pipelines.build import BuildConfig
 
     root = str(Path(config.data_root).expanduser().resolve())
     out = []

@@ -8,6 +8,7 @@ chunks at once` requests in flight (`share_in_flight`): the product never exceed
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -16,10 +17,10 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from flows.build import Level, TaskName
-from flows.dataset import start_ray
 from flows.fanout import run_bounded
-from flows.progress import Progress
+from flows.ray_session import ray_session
+from pipelines.build import Level, TaskName
+from pipelines.progress import Progress
 from serg.elaborate import Endpoint, Sampling, share_in_flight
 from serg.pipeline import (SergChunk, SergChunkResult, SergConfig, length_plot, plan, run_chunk,
                            run_id, summarize)
@@ -76,16 +77,10 @@ def _serg(config: SergConfig) -> dict:
     started = time.perf_counter()
     results: list[SergChunkResult] = []
     if chunks:
-        own_ray = start_ray(config.ray_address, config.workers)
-        progress = Progress(total, "instances")
-        try:
+        # the bar closes before Ray shuts down (if this run started it)
+        with ray_session(config.ray_address, config.workers), \
+                closing(Progress(total, "instances")) as progress:
             results = run_chunks(chunks, config, run, str(root), progress)
-        finally:
-            progress.close()
-            if own_ray:
-                import ray
-
-                ray.shutdown()
     wall = time.perf_counter() - started
     stats = [s for r in results for s in r.stats]
     summary = summarize(stats, config.endpoint)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from flows.progress import Progress
+from pipelines.progress import Progress
 
 
 def run_bounded(function: Callable[..., Any], chunks: Sequence[Any], *args: Any, slots: int,

@@ -143,7 +143,7 @@ def ensure_instances(cfg: TrainConfig) -> int:
 
 
 def _ensure_split(cfg: TrainConfig, split: str) -> int:
-    from flows.build import BuildConfig, build_chunk, plan_chunks, taken_ids
+    from pipelines.build import BuildConfig, build_chunk, plan_chunks, taken_ids
     from storage.catalog import query
     from storage.shards import resolve_root
 

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from storage import ledger
 from storage.schema import TABLES, arrow_schema
-from storage.shards import table_files
+from storage.shards import release_root, table_files
 
 # statements `helix sql` runs; everything else (CREATE, INSERT, COPY, ATTACH, SET, ...) is refused
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
@@ -53,6 +53,11 @@ QUERY_MEMORY = os.environ.get("HELIX_SQL_MEMORY", "4GB")
 _EXPLAIN = re.compile(r"^\s*explain(\s+analy[sz]e)?\b", re.IGNORECASE)
 
 
+def views() -> list[str]:
+    """The views every catalog connection and `helix sql` sandbox defines: one per table."""
+    return list(TABLES)
+
+
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -64,8 +69,6 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None,
     build planner needs each index that drew an already-stored puzzle)."""
     root = Path(root)
     if release is not None:
-        from storage.maintenance import release_root
-
         root = release_root(root, release)
     held = ledger.lease(root)
     con = duckdb.connect(":memory:")
@@ -155,8 +158,6 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None,
 
     root = Path(root)
     if release is not None:
-        from storage.maintenance import release_root
-
         root = release_root(root, release)
     held = ledger.lease(root)
     con = duckdb.connect(":memory:", config={
@@ -164,8 +165,8 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None,
         "autoload_known_extensions": False, "allow_community_extensions": False,
         "memory_limit": memory or QUERY_MEMORY, "lock_configuration": True})
     weakref.finalize(con, held.release)
-    for name, model in TABLES.items():
-        schema = arrow_schema(model)
+    for name in views():
+        schema = arrow_schema(TABLES[name])
         files = table_files(root, name, held.snapshot)
         files = [str(f) for f in (_readable(name, files) if checked else files)]
         # the canonical schema: shards written before a column existed read it as NULL

@@ -35,11 +35,11 @@ import pyarrow.parquet as pq
 from storage import ledger
 from storage.errors import StoreError
 from storage.schema import TABLES
-from storage.shards import ShardInfo, table_files, write_json_atomic, write_shard
+from storage.shards import (RELEASE_DIR, ReleaseError, check_release_name, release_root,
+                            table_files, write_json_atomic, write_shard)
 
 LOCK_FILE = "_lock"
 TRASH_DIR = "_trash"
-RELEASE_DIR = "_releases"
 STATS_FILE = "_stats/latest.json"
 
 
@@ -230,18 +230,6 @@ def purge_trash(root: Path, older_than_s: float = 3600.0) -> int:
     return removed
 
 
-class ReleaseError(StoreError, ValueError):
-    pass
-
-
-def check_release_name(name: str) -> str:
-    if not name or len(name) > 100 or name.startswith(".") or \
-            not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in name):
-        raise ReleaseError(f"release name {name!r}: use 1-100 letters, digits, '-', '_' and '.', "
-                           "not starting with '.'")
-    return name
-
-
 def create_release(root: Path, name: str, note: str = "") -> dict:
     """Freeze the committed shards as release `name` (hard links + manifest). Call under the
     lock. Each shard is hashed as it is linked and must match the ledger's sha256: a release never
@@ -311,14 +299,6 @@ def list_releases(root: Path) -> list[dict]:
     return out
 
 
-def release_root(root: Path, name: str) -> Path:
-    folder = root / RELEASE_DIR / check_release_name(name)
-    if not (folder / "release.json").exists():
-        known = ", ".join(p.parent.name for p in sorted((root / RELEASE_DIR).glob("*/release.json"))) or "none"
-        raise ReleaseError(f"no release {name!r} under {root} (releases: {known})")
-    return folder
-
-
 def verify_release(root: Path, name: str) -> list[str]:
     """Problems found (missing, changed, extra files; paths that leave the release); empty when
     the release is intact. Only files inside the release folder are ever opened."""
@@ -372,7 +352,3 @@ def refresh_stats(root: Path) -> dict:
     return stats
 
 
-def shard_infos(root: Path, paths: list[Path]) -> list[ShardInfo]:
-    return [ShardInfo(table=p.relative_to(root).parts[0], path=str(p.relative_to(root)),
-                      rows=pq.ParquetFile(p).metadata.num_rows, bytes=p.stat().st_size,
-                      sha256=sha256(p)) for p in paths]

@@ -7,6 +7,7 @@ writer leaves nothing a reader can see, and its journaled shards are folded by t
 hashes of the run's parameters: a rerun writes the same names with the same bytes, and readers
 de-duplicate by id. The run manifest (`<root>/_manifests/<run>.json`) lists every shard of a run
 with its row count and sha256, plus the run's timings; writing it commits the run's shards.
+Releases live under `<root>/_releases/<name>/` with the same layout (`release_root`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from storage import ledger
+from storage.errors import StoreError
 from storage.schema import TABLES, Row, arrow_schema
 
 TMP_DIR = "_tmp"
 MANIFEST_DIR = "_manifests"
+RELEASE_DIR = "_releases"  # <root>/_releases/<name>/: a release's frozen shards, laid out as the store's
 
 
 class SchemaError(ValueError):
@@ -179,3 +182,26 @@ def table_files(root: Path, table: str, snapshot: Any = None) -> list[Path]:
     if snapshot is None:
         snapshot = ledger.current(root)
     return ledger.table_paths(root, table, snapshot)
+
+
+# a release is a folder of the data root (storage/maintenance.py freezes it); its readers (the
+# catalog, exports, training) find it here, beside the rest of the layout
+class ReleaseError(StoreError, ValueError):
+    pass
+
+
+def check_release_name(name: str) -> str:
+    if not name or len(name) > 100 or name.startswith(".") or \
+            not all(ch.isascii() and (ch.isalnum() or ch in "-_.") for ch in name):
+        raise ReleaseError(f"release name {name!r}: use 1-100 letters, digits, '-', '_' and '.', "
+                           "not starting with '.'")
+    return name
+
+
+def release_root(root: Path, name: str) -> Path:
+    """The folder of release `name`; ReleaseError when the name is not a valid or stored one."""
+    folder = root / RELEASE_DIR / check_release_name(name)
+    if not (folder / "release.json").exists():
+        known = ", ".join(p.parent.name for p in sorted((root / RELEASE_DIR).glob("*/release.json"))) or "none"
+        raise ReleaseError(f"no release {name!r} under {root} (releases: {known})")
+    return folder

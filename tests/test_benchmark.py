@@ -6,9 +6,9 @@ import json
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.benchmark import BenchChunkResult, BenchmarkConfig, cross_chunk_repeats, plan
-from flows.build import instance_rows
-from flows.cli import main
+from pipelines.benchmark import BenchChunkResult, BenchmarkConfig, cross_chunk_repeats, plan
+from pipelines.build import instance_rows
+from cli.main import main
 from storage.catalog import query
 from storage.exchange import load_benchmark, read_instances
 from storage.shards import ShardInfo, read_manifest, write_shard

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 
 BIN = Path(sys.executable).parent / "helix"
 
@@ -120,3 +120,38 @@ def test_store_the_os_refuses_is_one_line(tmp_path, capsys, monkeypatch, errno_n
         err = capsys.readouterr().err
         assert err.startswith("helix: error: ") and err.count("\n") == 1 and "Traceback" not in err
     monkeypatch.setattr(maintenance.fcntl, "flock", fcntl.flock)
+
+
+def test_sql_help_lists_every_view_of_the_catalog(capsys):
+    from storage.catalog import views
+    from storage.schema import TABLES
+
+    assert views() == list(TABLES)  # one view per table
+    with pytest.raises(SystemExit):
+        main(["sql", "--help"])
+    page = " ".join(capsys.readouterr().out.split())  # argparse wraps the description
+    assert f"over the store's views ({', '.join(views())})" in page
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listing = " ".join(capsys.readouterr().out.split())
+    assert f"(views: {', '.join(views())})" in listing
+
+
+def test_task_table_keeps_one_row_per_task_and_names_level_parameters():
+    from typing import NamedTuple
+
+    from cli.tasks import cell, level_text, task_table
+    from generators import registry
+
+    lines = task_table().splitlines()
+    assert len(lines) == 2 + len(registry.names())  # a newline in a cell would start a new row
+    columns = lines[0].count("|")
+    assert all(line.count("|") == columns for line in lines)  # a pipe in a cell would split it
+    assert cell("a\nb | c\r\nd") == "a<br>b &#124; c<br>d"
+
+    class Level(NamedTuple):
+        rows: int
+        cols: int
+
+    assert level_text(Level(5, 7)) == "rows=5, cols=7"
+    assert level_text((1, 9)) == "(1, 9)"

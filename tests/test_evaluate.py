@@ -12,8 +12,8 @@ import pytest
 from PIL import Image as PILImage
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.cli import main
-from flows.eval_report import report, score_predictions
+from cli.main import main
+from pipelines.eval_report import report, score_predictions
 from serg.elaborate import Endpoint
 from serg.prompting import data_url
 from storage.catalog import query
@@ -180,7 +180,8 @@ class Model:
 
 
 def test_evaluate_flow_scripted_model_report_number_by_number(prefect, tmp_path, capsys):
-    from flows.evaluate import ANSWER_SUFFIX, EvalConfig, evaluate
+    from flows.evaluate import evaluate
+    from pipelines.evaluate import ANSWER_SUFFIX, EvalConfig
 
     root = tmp_path / "root"
     members = build_store(root, tasks=("trapping_rain_water", "isomorphism"), levels=(1, 2), per_level=2)

@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image as PILImage
 
-from flows.benchmark import BenchmarkConfig, build_chunk, order_members, plan
-from flows.cli import main
+from pipelines.benchmark import BenchmarkConfig, build_chunk, order_members, plan
+from cli.main import main
 from storage.catalog import query
 from storage.exchange import (PUBLISHED_COLUMNS, Benchmark, ExchangeError, counts, export_benchmark,
                               import_benchmark, load_benchmark, read_instances, read_published,

@@ -124,7 +124,7 @@ FORMATS = {
 @pytest.mark.parametrize("fmt", list(FORMATS))
 @pytest.mark.parametrize("task", ["topological_sort", "hitori", "h_index"])
 def test_reference_answers_are_accepted_in_every_usual_format(task, fmt):
-    from flows.build import instance_rows
+    from pipelines.build import instance_rows
     from verifiers.registry import verify
 
     row = instance_rows(task, 1, range(1), "train", 0)[0][0]

@@ -16,8 +16,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.build import BuildConfig
-from flows.cli import main
+from pipelines.build import BuildConfig
+from cli.main import main
 from storage.catalog import query
 from storage.check import check_store, list_quarantine
 from storage.schema import Image, InstanceRow
@@ -209,7 +209,7 @@ def test_flow_killed_midway_resumes_to_the_bytes_of_an_uninterrupted_build(prefe
     from flows.dataset import build_dataset
 
     killed_root, clean_root = tmp_path / "killed", tmp_path / "clean"
-    script = ("import sys; from flows.build import BuildConfig; from flows.dataset import build_dataset; "
+    script = ("import sys; from pipelines.build import BuildConfig; from flows.dataset import build_dataset; "
               "build_dataset(BuildConfig.model_validate_json(sys.argv[1]))")
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "PYTHONPATH": str(REPO)}
     child = subprocess.Popen([sys.executable, "-c", script, fault_config(killed_root).model_dump_json()],
@@ -281,7 +281,7 @@ class VanishingDouble:
 
 
 def _serg_store(root: Path) -> None:
-    from flows.build import build_chunk, plan_chunks
+    from pipelines.build import build_chunk, plan_chunks
 
     config = BuildConfig(tasks=["trapping_rain_water"], levels=[1], per_level=8, chunk_size=8, seed=9,
                          data_root=str(root))

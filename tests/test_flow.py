@@ -3,7 +3,7 @@
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.build import BuildConfig
+from pipelines.build import BuildConfig
 from storage.catalog import query
 from storage.shards import read_manifest
 
@@ -42,8 +42,8 @@ def test_build_dataset_flow_with_ray_writes_shards_duckdb_reads_them(prefect, tm
 
 def test_helix_serg_runs_the_flow_over_ray_against_an_endpoint(prefect, tmp_path, capsys):
     """`helix serg` end to end: preflight, Prefect flow, Ray workers calling a real HTTP server."""
-    from flows.build import BuildConfig as Build, build_chunk, plan_chunks
-    from flows.cli import main
+    from pipelines.build import BuildConfig as Build, build_chunk, plan_chunks
+    from cli.main import main
     from tests.openai_double import OpenAIDouble, Reply
 
     config = Build(tasks=["trapping_rain_water"], levels=[1, 2], per_level=6, seed=5,

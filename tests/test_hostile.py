@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from bench.hostile import FAMILIES, MB, hostile_answer, hostile_response, instances
-from flows.cli import main
+from cli.main import main
 from generators import registry as generators
 from storage.exchange import ExchangeError, import_benchmark
 from verifiers.registry import verify, verify_answer
@@ -196,7 +196,7 @@ def test_helix_sql_refuses_writes(tmp_path, capsys, sql):
 def test_api_key_appears_in_no_file_and_no_output_of_a_full_serg_run(tmp_path):
     """`helix serg` in its own process: Prefect (ephemeral server, its database and logs), Ray
     (session logs), shards, cache, reports, stdout and stderr: everything is scanned."""
-    from flows.build import BuildConfig, build_chunk, plan_chunks
+    from pipelines.build import BuildConfig, build_chunk, plan_chunks
     from tests.openai_double import OpenAIDouble, Reply
 
     secret = "sk-helix-LEAK-CANARY-" + os.urandom(12).hex()
@@ -222,7 +222,7 @@ def test_api_key_appears_in_no_file_and_no_output_of_a_full_serg_run(tmp_path):
 
         with OpenAIDouble(answer) as double:
             done = subprocess.run(
-                [sys.executable, "-m", "flows.cli", "serg", "--base-url", double.base_url, "--model",
+                [sys.executable, "-m", "cli.main", "serg", "--base-url", double.base_url, "--model",
                  "double-7b", "--api-key-env", "HELIX_CANARY_KEY", "--data-root", str(root),
                  "--workers", "1", "--max-in-flight", "2"],
                 cwd=REPO, env=env, capture_output=True, timeout=300)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from storage import ledger
 from storage.catalog import connect, query
 from storage.check import check_store
@@ -178,7 +178,7 @@ def test_killed_build_is_committed_and_its_report_rewritten_by_the_rerun(tmp_pat
                 os.kill(os.getpid(), signal.SIGKILL)
             return real(root, operation, **kw)
         ledger.commit = dying
-        from flows.cli import main
+        from cli.main import main
         main({[*GENERATE, "--data-root", str(root)]!r})
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=REPO)

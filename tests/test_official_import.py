@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from storage.exchange import export_benchmark, import_benchmark, load_benchmark, read_instances, read_published
 from tests.test_exchange import build_store
 from tests.test_official import DOCUMENTED_WRONG, SAMPLE, by_official, sample_rows

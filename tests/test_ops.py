@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.build import BuildConfig, build_chunk, plan_chunks, present_rows
-from flows.cli import main
+from pipelines.build import BuildConfig, build_chunk, plan_chunks, present_rows
+from cli.main import main
 from generators import registry
 from storage.catalog import connect, query
 from storage.maintenance import (ReleaseError, compact, create_release, purge_trash, verify_release,
@@ -68,17 +68,17 @@ def test_a_level_with_fewer_puzzles_than_asked_stores_each_once_and_says_so(tmp_
 
 
 def test_an_index_that_cannot_be_generated_fails_alone_and_is_named(tmp_path, monkeypatch, capsys):
-    import flows.build
+    import pipelines.build
     from generators.base import GenerationError
 
-    real = flows.build.make_instance
+    real = pipelines.build.make_instance
 
     def fails_on_index_1(task, level, split, index, seed, **kw):  # fault injection: budget exhausted
         if index == 1:
             raise GenerationError(f"{task.name} level {level}: all 128 attempts rejected: {{}}")
         return real(task, level, split, index, seed, **kw)
 
-    monkeypatch.setattr(flows.build, "make_instance", fails_on_index_1)
+    monkeypatch.setattr(pipelines.build, "make_instance", fails_on_index_1)
     argv = ["generate", "--tasks", "h_index", "--levels", "1", "--per-level", "3", "--data-root", str(tmp_path)]
     assert main(argv) == 1
     err = capsys.readouterr().err
@@ -86,7 +86,7 @@ def test_an_index_that_cannot_be_generated_fails_alone_and_is_named(tmp_path, mo
     assert query(tmp_path, "select index from instances order by index")[1] == [(0,), (2,)]
     cfg = BuildConfig(tasks=["h_index"], levels=[1], per_level=3, data_root=str(tmp_path))
     assert [c.indices for c in plan_chunks(cfg, present_rows(cfg, tmp_path))] == [[1]]
-    monkeypatch.setattr(flows.build, "make_instance", real)
+    monkeypatch.setattr(pipelines.build, "make_instance", real)
     assert main(argv) == 0
     assert query(tmp_path, "select count(*) from instances")[1] == [(3,)]
 
@@ -217,7 +217,7 @@ def test_splits_never_share_a_puzzle_whichever_is_built_first(tmp_path, first):
 
 
 def test_train_build_redraws_benchmark_puzzles_and_check_reports_a_leak(tmp_path, capsys):
-    from flows.build import instance_rows
+    from pipelines.build import instance_rows
     from storage.check import check_store
     from storage.shards import write_shard
 

@@ -34,7 +34,7 @@ def _start_build(scratch: Path) -> tuple[subprocess.Popen, list[int]]:
     env.update(PREFECT_HOME=str(scratch / "prefect"), HOME=str(scratch / "home"), PYTHONPATH=str(REPO),
                TMPDIR=str(scratch), PREFECT_SERVER_ANALYTICS_ENABLED="false")
     helix = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", "--tasks", "sudoku", "--per-level", "400",
+        [sys.executable, "-m", "cli.main", "run", "--tasks", "sudoku", "--per-level", "400",
          "--workers", "1", "--data-root", str(scratch / "data")],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=open(scratch / "stderr", "w"),
         start_new_session=True)
@@ -137,7 +137,7 @@ def test_a_prefect_api_that_does_not_come_up_is_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect"), PYTHONPATH=str(REPO),
                HELIX_PREFECT_STARTUP_TIMEOUT_S="0.01")
-    done = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--tasks", "hanoi", "--per-level", "1",
+    done = subprocess.run([sys.executable, "-m", "cli.main", "run", "--tasks", "hanoi", "--per-level", "1",
                            "--data-root", str(tmp_path / "data")], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 1, done.stderr[-800:]

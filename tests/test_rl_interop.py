@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.cli import main
+from cli.main import main
 from verifiers.rl_rewards import compute_score, judge, trl_reward
 
 

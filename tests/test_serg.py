@@ -11,7 +11,7 @@ import zlib
 import pyarrow.parquet as pq
 import pytest
 
-from flows.build import BuildConfig, build_chunk, plan_chunks
+from pipelines.build import BuildConfig, build_chunk, plan_chunks
 from serg.elaborate import ElaborationClient, Endpoint, Sampling
 from serg.export import export_sft
 from serg.pipeline import SergConfig, plan, run_chunk, run_id, summarize

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    from flows.build import BuildConfig, build_chunk, plan_chunks
+    from pipelines.build import BuildConfig, build_chunk, plan_chunks
 
     root = tmp_path_factory.mktemp("store")
     cfg = BuildConfig(tasks=["h_index", "maze"], levels=[1, 2], per_level=2, data_root=str(root))
@@ -112,7 +112,7 @@ def _sigint_default() -> None:
 
 
 def test_ctrl_c_stops_a_query_within_seconds(store):
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "sql", "--data-root", str(store),
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "sql", "--data-root", str(store),
                              "select count(*) from range(1000000000000)"],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_sigint_default)

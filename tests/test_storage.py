@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.build import BuildConfig, build_chunk, plan_chunks
+from pipelines.build import BuildConfig, build_chunk, plan_chunks
 from storage.catalog import ReadOnlyError, check_read_only, connect, query
 from storage.schema import InstanceRow, TraceRow, arrow_schema
 from storage.shards import SchemaError, table_files, to_arrow, write_manifest, write_shard
@@ -84,7 +84,7 @@ def test_writer_killed_mid_shard_leaves_nothing_visible(tmp_path):
     """A real process is SIGKILLed while pyarrow is writing; readers must see no shard."""
     script = textwrap.dedent(f"""
         import os, signal, pyarrow.parquet as pq
-        from flows.build import BuildConfig, instance_rows
+        from pipelines.build import BuildConfig, instance_rows
         from storage import shards
         real = pq.write_table
         def dying_write(table, where, **kw):

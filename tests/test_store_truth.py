@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from flows.cli import main
+from cli.main import main
 from storage.catalog import connect, query
 
 pytestmark = pytest.mark.slow

@@ -202,7 +202,7 @@ def data_state(cfg: TrainConfig) -> dict[str, Any]:
     out: dict[str, Any] = {"root": str(root), "release": cfg.data.release,
                            "external": [ds.path for ds in cfg.data.external]}
     if cfg.data.release:
-        from storage.maintenance import release_root
+        from storage.shards import release_root
 
         manifest = json.loads((release_root(root, cfg.data.release) / "release.json").read_text())
         out.update(release_created_at=manifest.get("created_at"), release_snapshot=manifest.get("snapshot"))

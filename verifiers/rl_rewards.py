@@ -1,6 +1,6 @@
 """helix's verifiers as the reward of the RL frameworks practitioners train with.
 
-Rows exported by `helix export rl` (flows/rl_export.py) carry what a verifier needs: the task name
+Rows exported by `helix export rl` (pipelines/rl_export.py) carry what a verifier needs: the task name
 and the instance's initial state. A task may have many right answers (any valid path, any
 topological order), so a reward compares nothing with a reference string: it runs the task's
 verifier on the response, exactly as helix's own trainer and benchmark judge do.

@@ -15,7 +15,7 @@ TASKS = ["h_index", "trapping_rain_water"]
 
 
 def _build(root, split, per_level):
-    from flows.build import BuildConfig, build_chunk, plan_chunks, taken_ids
+    from pipelines.build import BuildConfig, build_chunk, plan_chunks, taken_ids
 
     build = BuildConfig(tasks=TASKS, levels=[1], per_level=per_level, split=split, data_root=str(root),
                         chunk_size=per_level)
@@ -130,7 +130,7 @@ def test_greedy_evaluation_through_a_colocated_vllm_engine_keeps_its_weights(mon
     trainer.close()
 
 def test_evaluations_during_a_run_reach_the_store_and_the_curves(store, tmp_path):
-    from flows.cli import main
+    from cli.main import main
     from flows.train import eval_summary, eval_table, plot_curves, read_steps
     from storage.catalog import query
     from training.evaluation import curves, held_out_sets, read_evals
@@ -254,7 +254,7 @@ def test_the_best_checkpoint_improves_strictly_and_survives_a_resume(store, tmp_
 
 
 def test_bad_eval_configs_and_a_missing_val_split_are_one_line(store, tmp_path, capsys):
-    from flows.cli import _operator_error, main
+    from cli.main import _operator_error, main
     from training.evaluation import EvalSetError
     from training.ray_job import run_training
 

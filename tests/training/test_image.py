@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from flows.build import BuildConfig, build_chunk, plan_chunks
+from pipelines.build import BuildConfig, build_chunk, plan_chunks
 from training.config import PolicyConfig, TinyPolicy, TrainConfig
 from training.data import DataConfig, encode_image_prompt, load_store_prompts
 from training.policy import IMAGE_PAD, load_image_processor, load_policy, stop_ids

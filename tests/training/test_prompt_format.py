@@ -8,7 +8,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from flows.build import BuildConfig, build_chunk, plan_chunks
+from pipelines.build import BuildConfig, build_chunk, plan_chunks
 from training.config import DataConfig, TrainConfig
 from training.data import encode_prompt, load_store_prompts
 from training.policy import tiny_tokenizer

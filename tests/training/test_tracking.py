@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import pytest
 import torch
 
-from flows.build import BuildConfig, build_chunk, plan_chunks
+from pipelines.build import BuildConfig, build_chunk, plan_chunks
 from training.config import OptimConfig, TrackingConfig, TrainConfig
 from training.data import Prompt
 from training.schedule import lr_at, make_scheduler
@@ -240,7 +240,7 @@ def test_mlflow_logs_the_config_the_facts_and_the_metrics_to_a_local_store(tmp_p
     ("tracking: {wandb: true}\n", "tracking.wandb: Extra inputs are not permitted"),
 ])
 def test_bad_schedule_and_tracking_settings_are_one_line(tmp_path, capsys, text, message):
-    from flows.cli import main
+    from cli.main import main
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)

@@ -53,7 +53,7 @@ def test_train_flow_runs_ray_train_with_a_rollout_actor(tmp_path):
 
 
 def test_helix_train_rejects_bad_configs(tmp_path, capsys):
-    from flows.cli import main
+    from cli.main import main
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("algo: {algorithm: ppo}\n")
@@ -72,7 +72,7 @@ def test_helix_train_rejects_bad_configs(tmp_path, capsys):
     ("steps: [1]\n", "steps"),
 ])
 def test_bad_training_configs_are_one_line_before_anything_starts(tmp_path, capsys, text, message):
-    from flows.cli import main
+    from cli.main import main
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
@@ -85,7 +85,7 @@ def test_bad_training_configs_are_one_line_before_anything_starts(tmp_path, caps
 def test_helix_data_root_is_honoured_by_train_as_by_every_command(tmp_path, monkeypatch):
     import argparse
 
-    from flows.cli_train import train_config
+    from cli.train import train_config
 
     config = tmp_path / "c.yaml"
     config.write_text("data: {data_root: from-the-file}\nsteps: 1\n")

@@ -7,8 +7,8 @@ import os
 
 from pydantic import ValidationError
 
+from cli.util import UsageError, first_error
 from flows.prefect_api import prefect_api
-from flows.cliutil import UsageError, first_error
 
 
 def _value(text: str):

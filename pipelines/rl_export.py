@@ -21,8 +21,8 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from flows.evaluate import ANSWER_SUFFIX
-from flows.hf_export import write_dataset_folder
+from pipelines.evaluate import ANSWER_SUFFIX
+from pipelines.hf_export import write_dataset_folder
 from storage.catalog import connect
 
 Format = Literal["verl", "trl"]

@@ -1,4 +1,5 @@
-"""Pieces shared by the CLI modules: one-line usage errors, the parser class, argument types."""
+"""Pieces shared by the command groups: one-line usage errors, the parser class, argument types,
+data roots."""
 
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ def level(text: str) -> int:
         raise argparse.ArgumentTypeError(f"level must be an integer 1..5, got {text!r}") from None
 
 
+def default_root() -> str:
+    """The data root when --data-root is not given ($HELIX_DATA_ROOT or ./data)."""
+    from storage.shards import resolve_root
+
+    return str(resolve_root(None))
+
+
 def existing_root(data_root: str | None) -> Path:
     """The data root of a reading command: a typo must not read as an empty store."""
     from storage.shards import resolve_root
@@ -38,4 +46,16 @@ def existing_root(data_root: str | None) -> Path:
     root = resolve_root(data_root)
     if not root.is_dir():
         raise UsageError(f"data root {root} does not exist (--data-root or $HELIX_DATA_ROOT)")
+    return root
+
+
+def writable_root(data_root: str | None) -> Path:
+    """The data root of a writing command: one it cannot write to is bad usage, before any work."""
+    from storage.shards import DataRootError, ensure_writable, resolve_root
+
+    root = resolve_root(data_root)
+    try:
+        ensure_writable(root)
+    except DataRootError as error:
+        raise UsageError(str(error)) from None
     return root

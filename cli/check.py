@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from flows.cliutil import UsageError, existing_root
+from cli.util import UsageError, existing_root
 
 
 def cmd_check(args) -> int:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from cli.util import Parser, UsageError, first_error, level
 from flows.prefect_api import prefect_api
-from flows.cliutil import Parser, UsageError, first_error, level
 
 
 def _models(text: str) -> list[str]:
@@ -23,7 +23,7 @@ def _models(text: str) -> list[str]:
 
 
 def _print_reports(reports, root: Path, stem: str, out: str | None) -> None:
-    from flows.eval_report import markdown, plots
+    from pipelines.eval_report import markdown, plots
 
     text = markdown(reports)
     print(text)
@@ -38,7 +38,7 @@ def _print_reports(reports, root: Path, stem: str, out: str | None) -> None:
 
 
 def cmd_run(args) -> int:
-    from flows.evaluate import EvalConfig
+    from pipelines.evaluate import EvalConfig
     from serg.elaborate import Endpoint, EndpointError, Sampling, preflight
     from storage.exchange import ExchangeError, load_benchmark
     from storage.shards import DataRootError, ensure_writable, resolve_root
@@ -49,7 +49,7 @@ def cmd_run(args) -> int:
                             max_in_flight=args.max_in_flight, timeout_s=args.timeout)
         sampling = None
         if args.temperature is not None or args.max_tokens is not None or args.top_p is not None:
-            from flows.evaluate import PRESETS
+            from pipelines.evaluate import PRESETS
 
             base = PRESETS[args.preset]
             sampling = Sampling(
@@ -91,7 +91,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from flows.eval_report import report
+    from pipelines.eval_report import report
     from storage.exchange import ExchangeError
     from storage.shards import resolve_root
 
@@ -111,7 +111,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from flows.eval_report import rows_as_dicts, score_mode, score_predictions
+    from pipelines.eval_report import rows_as_dicts, score_mode, score_predictions
     from storage.exchange import ExchangeError, load_benchmark
     from storage.shards import DataRootError, ensure_writable, resolve_root
 
@@ -126,7 +126,7 @@ def cmd_score(args) -> int:
                                     store=not args.no_store)
     except (ExchangeError, DataRootError) as error:
         raise UsageError(str(error)) from None
-    from flows.eval_report import benchmark_pairs
+    from pipelines.eval_report import benchmark_pairs
 
     result = score_mode(rows_as_dicts(rows), model=model, mode=args.mode, benchmark=bench,
                         pair_members=benchmark_pairs(root, bench))

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from flows.cliutil import UsageError, first_error
+from cli.util import UsageError, first_error
 
 
 def cmd_serve(args) -> int:
-    from flows.deployments import ServeConfig, serve
+    from flows.deployments import ServeConfig, check_schedule, serve
 
     if not os.environ.get("PREFECT_API_URL"):
         raise UsageError("PREFECT_API_URL is not set: start a server (`helix server`) and "
@@ -24,12 +24,10 @@ def cmd_serve(args) -> int:
                              data_root=args.data_root or os.environ.get("HELIX_DATA_ROOT") or "data",
                              per_level=args.per_level, workers=args.workers, ray_address=args.ray_address,
                              tasks=args.tasks or [])
-        from flows.build import BuildConfig
+        from pipelines.build import BuildConfig
 
         BuildConfig(tasks=config.tasks)  # unknown task names fail here, with the name
-        from prefect.schedules import Cron
-
-        Cron(config.cron, timezone=config.timezone)  # validates both before anything registers
+        check_schedule(config)  # before anything registers
     except ValidationError as error:
         raise UsageError(first_error(error)) from None
     except ValueError as error:
@@ -56,8 +54,8 @@ def _root(args) -> Path:
 
 
 def cmd_release(args) -> int:
-    from storage.maintenance import (ReleaseError, create_release, list_releases, verify_release,
-                                     writer_lock)
+    from storage.maintenance import create_release, list_releases, verify_release, writer_lock
+    from storage.shards import ReleaseError
 
     root = _root(args)
     try:
@@ -72,7 +70,7 @@ def cmd_release(args) -> int:
                 print(f"{release['name']:<24} {release['created_at']}  {release['shards']:>5} shards  "
                       f"{json.dumps(release['rows'])}  {release['note']}")
         elif args.action == "export-hf":
-            from flows.hf_export import export_hf
+            from pipelines.hf_export import export_hf
 
             if not args.out:
                 raise UsageError("release export-hf NAME DIR: give the output folder")

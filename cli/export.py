@@ -1,18 +1,18 @@
-"""`helix export rl`: prompts for verl or TRL with helix's verifiers as the reward (flows/rl_export.py,
-verifiers/rl_rewards.py)."""
+"""`helix export rl`: prompts for verl or TRL with helix's verifiers as the reward
+(pipelines/rl_export.py, verifiers/rl_rewards.py)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
-from flows.cliutil import UsageError, existing_root, level
+from cli.util import UsageError, existing_root, level
 
 
 def cmd_export_rl(args) -> int:
-    from flows.rl_export import ExportError, export_rl
+    from pipelines.rl_export import ExportError, export_rl
     from generators import registry
-    from storage.maintenance import ReleaseError
+    from storage.shards import ReleaseError
     root = existing_root(args.data_root)
     try:
         registry.require_known(args.tasks or [])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from generators import registry as generators
 from storage.catalog import connect
-from storage.maintenance import release_root
+from storage.shards import release_root
 
 COLUMNS = ["id", "task", "category", "official_name", "level", "index", "question", "question_text",
            "answer", "initial_state", "score_function", "num_solutions", "effort", "images"]

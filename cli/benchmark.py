@@ -9,28 +9,17 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from cli.util import Parser, UsageError, first_error, level, writable_root
 from flows.prefect_api import prefect_api
-from flows.cliutil import Parser, UsageError, first_error, level
-
-
-def _root(args) -> Path:
-    from storage.shards import DataRootError, ensure_writable, resolve_root
-
-    root = resolve_root(args.data_root)
-    try:
-        ensure_writable(root)
-    except DataRootError as error:
-        raise UsageError(str(error)) from None
-    return root
 
 
 def cmd_build(args) -> int:
-    from flows.benchmark import BenchmarkConfig
+    from pipelines.benchmark import BenchmarkConfig
 
     try:
         config = BenchmarkConfig(
             name=args.name, tasks=args.tasks or [], levels=args.levels or [1, 2, 3, 4, 5],
-            per_level=args.per_level, seed=args.seed, data_root=str(_root(args)),
+            per_level=args.per_level, seed=args.seed, data_root=str(writable_root(args.data_root)),
             workers=args.workers, ray_address=args.ray_address, chunk_size=args.chunk_size)
     except ValidationError as error:
         raise UsageError(first_error(error)) from None
@@ -70,7 +59,7 @@ def cmd_export(args) -> int:
 def cmd_import(args) -> int:
     from storage.exchange import ExchangeError, import_benchmark
 
-    root = _root(args)
+    root = writable_root(args.data_root)
     name = args.name or Path(args.file).stem
     started = time.perf_counter()
     from storage.maintenance import writer_lock
