@@ -26,17 +26,15 @@ SPLITS = ("train", "val", "benchmark")
 
 
 def check_levels(levels: list[int], empty_ok: bool = False) -> list[int]:
-    """The one check of a config's level list, used by every config: each level within 1..5 and
-    named once (a bad level is named before anything runs). `empty_ok`: empty means "all"."""
+    """The one check of a config's level list, used by every config: each level within 1..5 (a
+    bad level is named before anything runs), repeats dropped, order kept. `empty_ok`: empty
+    means "all"."""
     bad = [lv for lv in levels if type(lv) is not int or lv not in LEVELS]
     if bad:
         raise ValueError(f"levels must be within 1..5, got {bad[0]!r}")
-    twice = sorted({lv for lv in levels if levels.count(lv) > 1})
-    if twice:
-        raise ValueError(f"level {twice[0]} is named twice")
     if not levels and not empty_ok:
         raise ValueError("levels must name at least one of 1..5")
-    return list(levels)
+    return list(dict.fromkeys(levels))
 
 
 class Step(BaseModel):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.hashing import stable_hash
 from generators import registry as generators
-from generators.base import CATEGORIES, LEVELS
+from generators.base import CATEGORIES, LEVELS, check_levels
 from pipelines.build import instance_rows
 from storage.exchange import Member, check_name
 from storage.schema import InstanceRow
@@ -55,10 +55,7 @@ class BenchmarkConfig(BaseModel):
     @field_validator("levels")
     @classmethod
     def _levels(cls, levels: list[int]) -> list[int]:
-        bad = [lv for lv in levels if lv not in LEVELS]
-        if bad or not levels:
-            raise ValueError(f"levels must be within 1..5, got {bad[0] if bad else 'none'}")
-        return sorted(set(levels))
+        return sorted(check_levels(levels))  # sorted: the config hash must not depend on order
 
     @field_validator("name")
     @classmethod

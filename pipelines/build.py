@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from generators import registry as generators
 from common.hashing import canonical_json, stable_hash
-from generators.base import LEVELS, GenerationError, make_instance
+from generators.base import LEVELS, GenerationError, check_levels, make_instance
 from serg.elaborate import Endpoint
 from serg.skeleton import build_skeleton
 from storage.schema import Image, InstanceRow, TraceRow
@@ -56,10 +56,7 @@ class BuildConfig(BaseModel):
     @field_validator("levels")
     @classmethod
     def _valid_levels(cls, levels: list[int]) -> list[int]:
-        bad = [lv for lv in levels if lv not in LEVELS]
-        if bad or not levels:
-            raise ValueError(f"levels must be within 1..5, got {bad[0] if bad else 'none'}")
-        return sorted(set(levels))
+        return sorted(check_levels(levels))  # sorted: the config hash must not depend on order
 
     def task_names(self) -> list[str]:
         return self.tasks or generators.names()

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.hashing import stable_hash
 from generators import registry as generators
-from generators.base import LEVELS
+from generators.base import LEVELS, check_levels
 from pipelines.eval_report import Mode, eval_id, pair_keys, write_eval_rows
 from serg.accept import judge
 from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
@@ -63,6 +63,11 @@ class EvalConfig(BaseModel):
     @classmethod
     def _known(cls, tasks: list[str]) -> list[str]:
         return generators.require_known(tasks)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        return check_levels(levels)
 
     @field_validator("modes")
     @classmethod

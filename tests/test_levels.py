@@ -29,3 +29,27 @@ def test_levels_outside_the_table_are_refused(task):
     for level in (0, 6):
         with pytest.raises(ValueError):
             task.params(level)
+
+
+ENDPOINT = {"base_url": "http://127.0.0.1:9/v1", "model": "m"}
+
+
+def _configs():
+    """Every config that takes a level list, with the fields it needs besides `levels`."""
+    from pipelines.benchmark import BenchmarkConfig
+    from pipelines.build import BuildConfig
+    from pipelines.evaluate import EvalConfig as BenchmarkEvalConfig
+    from serg.pipeline import SergConfig
+    from training.config import DataConfig
+    from training.config import EvalConfig as TrainEvalConfig
+
+    return [(BuildConfig, {}), (BenchmarkConfig, {}), (BenchmarkEvalConfig, {"endpoint": ENDPOINT}),
+            (SergConfig, {"endpoint": ENDPOINT}), (DataConfig, {}), (TrainEvalConfig, {})]
+
+
+@pytest.mark.parametrize("config,fields", _configs(), ids=lambda c: f"{c.__module__}.{c.__name__}" if isinstance(c, type) else "")
+def test_every_config_checks_its_levels(config, fields):
+    assert set(config(**fields, levels=[2, 1]).levels) == {1, 2}
+    for bad in ([6], [0, 1], [1, -3]):
+        with pytest.raises(ValueError, match="levels must be within 1..5"):
+            config(**fields, levels=bad)
