@@ -131,7 +131,7 @@ def test_greedy_evaluation_through_a_colocated_vllm_engine_keeps_its_weights(mon
 
 def test_evaluations_during_a_run_reach_the_store_and_the_curves(store, tmp_path):
     from cli.main import main
-    from flows.train import eval_summary, eval_table, plot_curves, read_steps
+    from pipelines.train_report import eval_summary, eval_table, plot_curves, read_steps
     from storage.catalog import query
     from training.evaluation import curves, held_out_sets, read_evals
     from training.ray_job import run_training
