@@ -1,7 +1,7 @@
 """Rollouts with vLLM, following vLLM's documented RLHF pattern. Not run here: there is no GPU
 and no vllm on the development machines, and the lent GPU machine cannot install it. What is
 tested is the contract: `tests/vllm_double.py` is a recording double of `vllm.LLM` that enforces
-the documented state machine, and the trainer runs against it (README, Training).
+the documented state machine, and the trainer runs against it (docs/training.md).
 
 Design:
 
