@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._path import grid_text, hamiltonian_path, manhattan, neighbours
+from generators.puzzles.search import Contradiction, GuessSearch, OverBudget
 from generators.registry import register
 from generators.render import BLACK, BLUE, canvas, cell_center, grid, text_center, to_png
 
@@ -38,8 +39,7 @@ LEVELS = {
     5: Level(8, 0.25),
 }
 SHORT_CHAINS = 0.25       # share of chains that stop 1..n cells before covering the grid
-NODE_BUDGET = 40_000      # search nodes per solution count
-MAX_RECORDED = 300        # steps kept for the skeleton (the count goes on silently)
+GUESS_BUDGET = 15_000     # guesses per solve-and-count (the old 40,000 steps: ~38% are guesses)
 
 
 class State(BaseModel):
@@ -53,7 +53,8 @@ class Numbrix(Task[State]):
     category = "puzzles"
     official_name = "numbrix"
     score_function = "numbrix_evaluator"
-    version = 2  # the chain runs 1..K with K free and cells may stay empty (the official rule)
+    # 2: the chain runs 1..K with K free and cells may stay empty (the official rule)
+    version = 3  # 3: the search runs on the shared core (generators/puzzles/search.py)
     levels = LEVELS
     rules = ("Write numbers into empty cells of the n x n grid so that the grid holds 1, 2, ..., K, "
              "each exactly once, for some highest number K, and every pair of consecutive numbers "
@@ -83,7 +84,7 @@ class Numbrix(Task[State]):
     def solve(self, state: State) -> Solution:
         n = state.n
         clues = {v: r * n + c for r, row in enumerate(state.grid) for c, v in enumerate(row) if v}
-        search = _Search(n, clues, record=True)
+        search = _Chain(n, clues, record=True)
         low, top = min(clues), max(clues)
         down = f", then downward from {low} to 1" if low > 1 else ""
         steps = [Step(kind="observe",
@@ -94,26 +95,31 @@ class Numbrix(Task[State]):
                            "still be reached through free cells in exactly the steps left "
                            "(distance and parity).",
                       anchor=grid_text([v for row in state.grid for v in row], n))]
-        search.run(cap=2)
+        # one run records the way to the first chain and goes on silently to a second one
+        exhausted = False
+        try:
+            search.solve(limit=2, budget=GUESS_BUDGET)
+        except OverBudget:
+            exhausted = True
         if not search.solutions:
             raise Rejected("solver found no solution within the budget")
         steps += search.steps
-        first = search.solutions[0]
+        first = search.values(search.solutions[0])
         rows = [first[r * n:(r + 1) * n] for r in range(n)]
-        if search.exhausted:
+        if exhausted:
             counted, note = None, "The search budget ran out before a second chain was ruled out."
-        elif search.count == 1:
+        elif search.found == 1:
             counted, note = 1, "Searching on after the first chain finds no second one: it is unique."
         else:
             counted, note = 2, "Another chain fits too; any valid chain is accepted."
-        steps.append(Step(kind="check", text=f"{note} Search nodes: {search.nodes}.",
-                          anchor=grid_text(first, n)))
+        steps.append(Step(kind="check", text=f"{note} Search nodes: "
+                          f"{search.nodes + search.placements}.", anchor=grid_text(first, n)))
         empty = first.count(0)
         steps.append(Step(kind="conclude", text=f"Every number 1..{top} is placed once, each "
                           "consecutive pair is orthogonally adjacent and every given number is in "
                           "its place" + (f"; {empty} cells stay empty." if empty else ".")))
         return Solution(answer=_format(rows), steps=steps, num_solutions=counted,
-                        effort=search.first_nodes)
+                        effort=search.first_effort or 0)
 
     def question(self, state: State, variant: Variant) -> str:
         n = state.n
@@ -146,21 +152,24 @@ def _format(rows: list[list[int]]) -> str:
     return "\n".join("|" + "|".join(str(v) if v else " " for v in row) + "|" for row in rows)
 
 
-class _Search:
-    """Capped depth-first count of chains 1..M, M the highest given number (a longer valid chain
-    cut at M stays valid, so stopping there loses no puzzle). The chain grows from the
-    smallest given m up to M, then from m down to 1; each placement must keep the next given
-    number in that direction reachable through free cells within the steps left, with the right
-    parity (the grid is a chessboard: every step changes colour)."""
+class _Chain(GuessSearch):
+    """The chain 1..M, M the highest given number (a longer valid chain cut at M stays valid, so
+    stopping there loses no puzzle), grown from the smallest given m up to M, then from m down
+    to 1. A cell fits the next number when it is free (or is that number's given cell) and keeps
+    the next given number in the direction of travel reachable through free cells within the
+    steps left, with the right parity (the grid is a chessboard: every step changes colour).
+    One fitting cell is a forced placement, none a contradiction, several a guess in cell order.
+    A snapshot is the tuple of placed cells; restoring takes the later ones back."""
 
-    def __init__(self, n: int, clues: dict[int, int], record: bool = False):
+    def __init__(self, n: int, clues: dict[int, int], record: bool = True):
+        super().__init__(record)
         self.n = n
         self.clues = clues
         self.clue_at = {cell: v for v, cell in clues.items()}
         self.nbrs = neighbours(n, n)
-        self.record = record
         self.m, self.top = min(clues), max(clues)
         self.order = list(range(self.m + 1, self.top + 1)) + list(range(self.m - 1, 0, -1))
+        self.follows = [v - 1 if v > self.m else v + 1 for v in self.order]  # the number before
         # the next clue ahead of value v in its direction of travel (None: none left)
         values = sorted(clues)
         self.ahead: dict[int, int | None] = {}
@@ -171,66 +180,118 @@ class _Search:
                 self.ahead[v] = next((w for w in reversed(values) if w < v), None)
         self.val = [0] * (n * n)
         self.pos = [-1] * (self.top + 2)
-        self.count = self.nodes = self.first_nodes = 0
-        self.exhausted = False
-        self.solutions: list[list[int]] = []
-        self.steps: list[Step] = []
+        self.placed: list[int] = []          # the cells of order[0], order[1], ...
+        self.first_effort: int | None = None  # placements and guesses up to the first chain
+        self.pending: tuple[int, list[int]] | None = None  # (depth, fitting cells) for choose
+        self.val[clues[self.m]], self.pos[self.m] = self.m, clues[self.m]
 
-    def run(self, cap: int) -> None:
-        self._place(self.m, self.clues[self.m])
-        self._dfs(0, cap)
+    # -- the chain -------------------------------------------------------------------------
+    def _next(self) -> tuple[int, int]:
+        """The next number to place and the number it follows."""
+        k = len(self.placed)
+        return self.order[k], self.follows[k]
 
-    def _place(self, v: int, cell: int) -> None:
-        self.val[cell], self.pos[v] = v, cell
-
-    def _unplace(self, v: int, cell: int) -> None:
-        self.val[cell], self.pos[v] = 0, -1
-
-    def _note(self, kind: str, text: str, anchor: bool = False) -> None:
-        if self.record and not self.solutions and len(self.steps) < MAX_RECORDED:
-            self.steps.append(Step(kind=kind, text=text,
-                                   anchor=grid_text(self.val, self.n) if anchor else None))
-
-    def _dfs(self, idx: int, cap: int) -> None:
-        if self.count >= cap or self.exhausted:
-            return
-        if idx == len(self.order):
-            self.count += 1
-            if not self.solutions:
-                self.first_nodes = self.nodes
-            self.solutions.append(list(self.val))
-            return
-        self.nodes += 1
-        if self.nodes > NODE_BUDGET:
-            self.exhausted = True
-            return
-        v = self.order[idx]
-        prev = v - 1 if v > self.m else v + 1
+    def _fitting(self) -> tuple[list[int], list[int], str]:
+        """The cells next to the chain's end that fit the next number, the free ones before the
+        reachability check, and why none fits (worded only when none does)."""
+        k = len(self.placed)
+        v, prev = self.order[k], self.follows[k]
         head = self.pos[prev]
         if v in self.clues:
             target = self.clues[v]
-            options = [target] if target in self.nbrs[head] else []
+            if target not in self.nbrs[head]:
+                return [], [], (f"the given {v} at {_rc(target, self.n)} is not next to {prev} "
+                                f"at {_rc(head, self.n)}")
+            free = [target]
         else:
-            options = [u for u in self.nbrs[head] if not self.val[u] and u not in self.clue_at]
-        if not options:
-            self._note("dead_end", f"{v} has no free cell next to {prev}; back up.", anchor=True)
-            return
-        if len(options) > 1:
-            self._note("try", f"{v} can go to {len(options)} cells next to {prev}: "
-                       + ", ".join(_rc(u, self.n) for u in options) + ".")
-        for k, u in enumerate(options):
-            if len(options) > 1 and k:
-                self._note("backtrack", f"Back at {prev}: try {v} at {_rc(u, self.n)} instead.")
-            self._place(v, u)
+            free = [u for u in self.nbrs[head] if not self.val[u] and u not in self.clue_at]
+            if not free:
+                return [], [], f"{v} has no free cell next to {prev} at {_rc(head, self.n)}"
+        fits, blocked = [], []
+        for u in free:
             why = self._blocked(v, u)
-            if why:
-                self._note("dead_end", f"{v} at {_rc(u, self.n)}: {why}.", anchor=True)
+            if why is None:
+                fits.append(u)
             else:
-                self._dfs(idx + 1, cap)
-            self._unplace(v, u)
-            if self.count >= cap or self.exhausted:
-                return
+                blocked.append((u, why))
+        if fits:
+            return fits, free, ""
+        return fits, free, "; ".join(f"{v} at {_rc(u, self.n)}: {why}" for u, why in blocked)
 
+    def _place(self, u: int) -> None:
+        v = self.order[len(self.placed)]
+        self.val[u], self.pos[v] = v, u
+        self.placed.append(u)
+        self.pending = None
+
+    def values(self, placed: tuple[int, ...]) -> list[int]:
+        """The grid values of a chain given as its placed cells (a snapshot)."""
+        out = [0] * (self.n * self.n)
+        out[self.clues[self.m]] = self.m
+        for v, u in zip(self.order, placed):
+            out[u] = v
+        return out
+
+    # -- the core's interface ----------------------------------------------------------------
+    def deduce_title(self) -> str:
+        return "Forced (the only cell that fits)"
+
+    def deductions(self):
+        while len(self.placed) < len(self.order):
+            fits, free, why = self._fitting()
+            if not fits:
+                raise Contradiction(why)
+            if len(fits) > 1:
+                self.pending = (len(self.placed), fits)
+                return
+            v, prev = self._next()
+            self._place(fits[0])
+            self.placements += 1
+            if not self.trace.room:   # past the recording cap only the count matters
+                yield ""
+            elif v in self.clues:
+                yield f"the given {v} follows {prev}"
+            elif len(free) > 1:
+                yield (f"{v} at {_rc(fits[0], self.n)} (the other cells next to {prev} lose "
+                       f"the way to {self.ahead[v]})")
+            else:
+                yield f"{v} at {_rc(fits[0], self.n)}"
+
+    def choose(self) -> tuple[int, list[int], str] | None:
+        if len(self.placed) == len(self.order):
+            if self.first_effort is None:
+                self.first_effort = self.nodes + self.placements
+            return None
+        if self.pending is None or self.pending[0] != len(self.placed):
+            self.pending = (len(self.placed), self._fitting()[0])
+        v, _ = self._next()
+        return v, self.pending[1], f"the cell of {v}"
+
+    def guess_text(self, where: str, options: list) -> str:
+        v, prev = self._next()
+        return (f"Nothing more is forced: {v} fits {len(options)} cells next to {prev}, "
+                + ", ".join(_rc(u, self.n) for u in options) + "; I must guess.")
+
+    def show_value(self, value: int) -> str:
+        return _rc(value, self.n)
+
+    def assign(self, key: int, value: int) -> None:
+        self._place(value)
+
+    def snapshot(self) -> tuple[int, ...]:
+        return tuple(self.placed)
+
+    def restore(self, snap: tuple[int, ...]) -> None:
+        placed, val, pos, order = self.placed, self.val, self.pos, self.order
+        while len(placed) > len(snap):
+            u = placed.pop()
+            val[u], pos[order[len(placed)]] = 0, -1
+        self.pending = None
+
+    def anchor(self) -> str:
+        return grid_text(self.val, self.n)
+
+    # -- pruning -------------------------------------------------------------------------------
     def _blocked(self, v: int, u: int) -> str | None:
         """Why placing v at u cannot lead to a chain, or None."""
         w = self.ahead[v]

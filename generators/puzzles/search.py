@@ -41,6 +41,11 @@ class Trace:
         """Worth building a step's text (and its anchor) at all."""
         return self.record and not self.closed
 
+    @property
+    def room(self) -> bool:
+        """A step noted now is kept (not only counted for the summary): worth its text."""
+        return self.active and len(self.steps) < self.cap
+
     def note(self, kind: str, text: str, anchor: str | None = None) -> None:
         if not self.active:
             return
@@ -255,6 +260,14 @@ class GuessSearch:
     def deduce_title(self) -> str:
         return "Forced"
 
+    def show_value(self, value) -> str:
+        """A guessed value in the trace's words (a path puzzle names a cell, not its index)."""
+        return f"{value}"
+
+    def guess_text(self, where: str, options: list) -> str:
+        """The note before a guess; a subclass whose guess is not "fewest options" rewords it."""
+        return f"Nothing more is forced. {where} has the fewest options, {options}; I must guess there."
+
     # machinery
     def propagate(self) -> None:
         notes: list[str] = []
@@ -265,16 +278,27 @@ class GuessSearch:
         finally:
             if notes:
                 self.trace.note("deduce", f"{self.deduce_title()}: {'; '.join(notes)}.",
-                                self.anchor())
+                                self.anchor() if self.trace.room else None)
 
-    def solve(self) -> bool:
-        """Search for a solution, recording the way; the summary line closes a long trace."""
-        found = self._solve(0)
-        self.trace.steps.extend(self.trace.summary())
-        self.trace.skipped = 0
-        return found
+    def solve(self, limit: int = 1, budget: int | None = None) -> bool:
+        """Search for a solution, recording the way; the summary line closes a long trace.
 
-    def _solve(self, depth: int) -> bool:
+        With `limit` > 1 the search goes on, silently, after the first solution and counts
+        solutions up to `limit` (`found`; `solutions` holds their snapshots), so one run both
+        records the way and proves uniqueness. Past `budget` guesses it raises OverBudget (the
+        trace and the solutions found so far stay). The defaults are the plain recorded solve:
+        the state is left at the solution."""
+        self.found = 0
+        self.solutions: list = []
+        try:
+            self._solve(0, limit, budget)
+        finally:
+            self.trace.steps.extend(self.trace.summary())
+            self.trace.skipped = 0
+        return self.found > 0
+
+    def _solve(self, depth: int, limit: int = 1, budget: int | None = None) -> bool:
+        """True once `limit` solutions are found (the search stops)."""
         trace = self.trace
         try:
             self.propagate()
@@ -284,17 +308,23 @@ class GuessSearch:
         choice = self.choose()
         if choice is None:
             trace.close()
-            return True
+            self.found += 1
+            self.solutions.append(self.snapshot())
+            return self.found >= limit
         key, options, where = choice
-        trace.note("observe", f"Nothing more is forced. {where} has the fewest options, "
-                   f"{options}; I must guess there.")
+        if trace.active:
+            trace.note("observe", self.guess_text(where, options) if trace.room else "")
         snap = self.snapshot()
         for value in options:
             self.nodes += 1
-            trace.note("try", f"Guess {where} = {value} (depth {depth + 1}).")
+            if budget is not None and self.nodes > budget:
+                raise OverBudget
+            if trace.active:
+                trace.note("try", f"Guess {where} = {self.show_value(value)} (depth {depth + 1})."
+                           if trace.room else "")
             try:
                 self.assign(key, value)
-                ok = self._solve(depth + 1)
+                ok = self._solve(depth + 1, limit, budget)
             except Contradiction as why:
                 trace.note("dead_end", f"Contradiction: {why}.")
                 ok = False
@@ -302,8 +332,9 @@ class GuessSearch:
                 return True
             self.restore(snap)
             if trace.active:
-                trace.note("backtrack", f"Undo {where} = {value} and everything deduced from it; "
-                           "back to this position.", self.anchor())
+                trace.note("backtrack", f"Undo {where} = {self.show_value(value)} and everything "
+                           "deduced from it; back to this position.",
+                           self.anchor() if trace.room else None)
         return False
 
     def count(self, limit: int = 2, budget: int = 5000) -> int:

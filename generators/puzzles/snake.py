@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._path import neighbours
+from generators.puzzles.search import Contradiction, GuessSearch, OverBudget
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, RED, canvas, cell_box, grid, text_center, to_png
 
@@ -36,9 +37,8 @@ LEVELS = {
     4: Level(10, 11, 0.24),
     5: Level(12, 13, 0.21),
 }
-NODE_BUDGET = 20_000
+GUESS_BUDGET = 7_500    # guesses per solution count (the old 20,000 steps: ~37% are guesses)
 WALK_TRIES = 12
-MAX_RECORDED = 300
 
 
 class State(BaseModel):
@@ -54,7 +54,8 @@ class Snake(Task[State]):
     category = "puzzles"
     official_name = "snake"
     score_function = "snake_evaluator"
-    version = 2  # 2: the image question states the counts (official)
+    # 2: the image question states the counts (official)
+    version = 3  # 3: the search runs on the shared core (generators/puzzles/search.py)
     levels = LEVELS
     unique = True            # the official score compares the cell set with the stored one
     rules = ("Draw a snake in the grid: a path of cells from S (the head) to E (the tail), each "
@@ -79,16 +80,16 @@ class Snake(Task[State]):
             cols[cell % n] += 1
         state = State(n=n, start=divmod(walk[0], n), end=divmod(walk[-1], n),
                       row_counts=rows, col_counts=cols)
-        search = _Search(state)
-        search.run(cap=2)
-        if search.exhausted:
-            raise Rejected("solution count over the node budget")
-        if search.count != 1:
+        try:
+            found = _Snake(state, record=False).count(2, GUESS_BUDGET)
+        except OverBudget:
+            raise Rejected("solution count over the node budget") from None
+        if found != 1:
             raise Rejected("the counts allow more than one snake")
         return state
 
     def solve(self, state: State) -> Solution:
-        search = _Search(state, record=True)
+        search = _Snake(state, record=True)
         steps = [Step(kind="observe",
                       text=f"The grid is {state.n} x {state.n}; the snake has "
                            f"{sum(state.row_counts)} cells from S {tuple(state.start)} to E "
@@ -97,22 +98,26 @@ class Snake(Task[State]):
                            "reachable at the right distance and parity, and checking with a "
                            "flood fill that every row and column can still be completed.",
                       anchor=search.picture())]
-        search.run(cap=2)
-        if search.exhausted or not search.solutions:
-            raise Rejected("solver found no snake within the budget")
-        snake = search.solutions[0]
+        # one run records the way to the first snake and goes on silently to prove it unique
+        try:
+            search.solve(limit=2, budget=GUESS_BUDGET)
+        except OverBudget:
+            raise Rejected("solver found no snake within the budget") from None
+        if not search.solutions:
+            raise Rejected("solver found no snake")
+        snake = list(search.solutions[0])
         steps += search.steps
-        unique = search.count == 1
+        unique = search.found == 1
         steps.append(Step(kind="check",
                           text=("Searching on after the first snake finds no other, so the "
                                 "snake is unique." if unique else "Another snake also fits.")
-                          + f" Search nodes: {search.nodes}.",
+                          + f" Search nodes: {search.nodes + search.placements}.",
                           anchor=search.picture(snake)))
         steps.append(Step(kind="conclude", text=f"The snake has {len(snake)} cells; every row "
                           "and column count is met and it never touches itself."))
         answer = " ".join(f"({c // state.n},{c % state.n})" for c in snake)
         # effort = snake length: node counts depend on how the counts happen to cut the grid
-        return Solution(answer=answer, steps=steps, num_solutions=search.count,
+        return Solution(answer=answer, steps=steps, num_solutions=search.found,
                         effort=len(snake))
 
     def question(self, state: State, variant: Variant) -> str:
@@ -179,11 +184,17 @@ def _walk(rng: random.Random, n: int, target: int) -> list[int]:
     return path
 
 
-class _Search:
-    """Capped depth-first count of snakes from S to E (a non-touching path is fixed by its cell
-    set, so counting paths counts cell sets)."""
+class _Snake(GuessSearch):
+    """Snakes from S to E, grown cell by cell from S (a non-touching path is fixed by its cell
+    set, so counting paths counts cell sets). A cell may follow the head when it is free, touches
+    no settled body cell, keeps every row and column within its count, keeps E at a distance
+    the cells left can cover with the right parity, and leaves a flood fill that still reaches E
+    and enough cells in every row and column. One such cell is a forced move, none a
+    contradiction, several a guess in neighbour order. A snapshot is the path as a tuple;
+    restoring takes the later cells back."""
 
-    def __init__(self, state: State, record: bool = False):
+    def __init__(self, state: State, record: bool = True):
+        super().__init__(record)
         self.n = n = state.n
         self.nbrs, self.ring = neighbours(n, n), _ring(n)
         self.start = state.start[0] * n + state.start[1]
@@ -191,14 +202,10 @@ class _Search:
         self.row_counts, self.col_counts = list(state.row_counts), list(state.col_counts)
         self.rows, self.cols = list(state.row_counts), list(state.col_counts)   # still needed
         self.total = sum(self.rows)
-        self.record = record
         self.path: list[int] = []
         self.body: set[int] = set()
         self.cover = [0] * (n * n)      # how many settled body cells surround each cell
-        self.count = self.nodes = 0
-        self.exhausted = False
-        self.solutions: list[list[int]] = []
-        self.steps: list[Step] = []
+        self.pending: tuple[int, list[int]] | None = None  # (length, fitting cells) for choose
 
     def picture(self, cells: list[int] | None = None) -> str:
         """The grid with S, E and snake cells '#'; during the search the edge numbers are the
@@ -213,16 +220,7 @@ class _Search:
             lines.append(" ".join(row) + f"   {rows[r]}")
         return "\n".join(lines)
 
-    def run(self, cap: int) -> None:
-        if self.rows[self.start // self.n] < 1 or self.cols[self.start % self.n] < 1:
-            return
-        self._push(self.start)
-        self._dfs(cap)
-
-    def _note(self, kind: str, text: str, anchor: bool = False) -> None:
-        if self.record and not self.solutions and len(self.steps) < MAX_RECORDED:
-            self.steps.append(Step(kind=kind, text=text, anchor=self.picture() if anchor else None))
-
+    # -- the body ------------------------------------------------------------------------------
     def _push(self, u: int) -> None:
         self.path.append(u)
         self.body.add(u)
@@ -231,6 +229,7 @@ class _Search:
         if len(self.path) >= 3:      # the cell two back can no longer be a bend partner
             for y in self.ring[self.path[-3]]:
                 self.cover[y] += 1
+        self.pending = None
 
     def _pop(self) -> None:
         if len(self.path) >= 3:
@@ -241,59 +240,93 @@ class _Search:
         self.rows[u // self.n] += 1
         self.cols[u % self.n] += 1
 
-    def _dfs(self, cap: int) -> None:
-        if self.count >= cap or self.exhausted:
-            return
-        self.nodes += 1
-        if self.nodes > NODE_BUDGET:
-            self.exhausted = True
-            return
+    def _fitting(self) -> tuple[list[int], str]:
+        """The cells that may follow the head, and why none may (worded only then)."""
         n, head = self.n, self.path[-1]
         prev = self.path[-2] if len(self.path) > 1 else -1
         left = self.total - len(self.path)
-        options = []
+        near = []
         for u in self.nbrs[head]:
-            if u in self.body or self.cover[u] or not self._fits(u, head, prev):
+            if u in self.body or self.cover[u] or not _fits(u, self.body, head, prev, self.ring):
                 continue
             if self.rows[u // n] == 0 or self.cols[u % n] == 0:
                 continue
             if u == self.end:
                 if left == 1:
-                    self._push(u)
-                    self.count += 1
-                    self.solutions.append(list(self.path))
-                    self._pop()
+                    return [u], ""       # the last cell: the snake is complete
                 continue
             rest = left - 1
             dist = abs(u // n - self.end // n) + abs(u % n - self.end % n)
             if dist > rest or (rest - dist) % 2 or (dist == 1 and rest != 1):
                 continue
-            options.append(u)
-        if not options:
-            if not self.solutions:
-                self._note("dead_end", f"No cell can follow {_rc(head, n)}: every neighbour is "
-                           "taken, touches the body, breaks a count or misses E's distance or "
-                           "parity.", anchor=True)
-            return
-        if len(options) > 1:
-            self._note("try", f"From {_rc(head, n)} the snake can go to "
-                       + ", ".join(_rc(u, n) for u in options) + ".")
-        for k, u in enumerate(options):
-            if k:
-                self._note("backtrack", f"Back at {_rc(head, n)}: try {_rc(u, n)} instead.")
+            near.append(u)
+        if not near:
+            return [], (f"no cell can follow {_rc(head, n)}: every neighbour is taken, touches "
+                        "the body, breaks a count or misses E's distance or parity")
+        fits, cut = [], []
+        for u in near:
             self._push(u)
             why = self._cut_off(u)
-            if why:
-                self._note("dead_end", f"Snake to {_rc(u, n)}: {why}.", anchor=True)
-            else:
-                self._dfs(cap)
             self._pop()
-            if self.count >= cap or self.exhausted:
+            if why is None:
+                fits.append(u)
+            else:
+                cut.append((u, why))
+        if fits:
+            return fits, ""
+        return fits, "; ".join(f"the snake to {_rc(u, n)}: {why}" for u, why in cut)
+
+    # -- the core's interface ----------------------------------------------------------------
+    def deduce_title(self) -> str:
+        return "Forced (the only cell the snake can enter)"
+
+    def deductions(self):
+        if not self.path:
+            if self.rows[self.start // self.n] < 1 or self.cols[self.start % self.n] < 1:
+                raise Contradiction("S lies in a row or column whose count is 0")
+            self._push(self.start)
+        while self.path[-1] != self.end:
+            fits, why = self._fitting()
+            if not fits:
+                raise Contradiction(why)
+            if len(fits) > 1:
+                self.pending = (len(self.path), fits)
                 return
+            self._push(fits[0])
+            self.placements += 1
+            yield (_rc(fits[0], self.n) + (" (E)" if fits[0] == self.end else "")
+                   if self.trace.room else "")
 
-    def _fits(self, u: int, head: int, prev: int) -> bool:
-        return _fits(u, self.body, head, prev, self.ring)
+    def choose(self) -> tuple[int, list[int], str] | None:
+        if self.path[-1] == self.end:
+            return None
+        if self.pending is None or self.pending[0] != len(self.path):
+            self.pending = (len(self.path), self._fitting()[0])
+        head = self.path[-1]
+        return head, self.pending[1], f"the cell after {_rc(head, self.n)}"
 
+    def guess_text(self, where: str, options: list) -> str:
+        return (f"Nothing more is forced: from {_rc(self.path[-1], self.n)} the snake can go to "
+                + ", ".join(_rc(u, self.n) for u in options) + "; I must guess.")
+
+    def show_value(self, value: int) -> str:
+        return _rc(value, self.n)
+
+    def assign(self, key: int, value: int) -> None:
+        self._push(value)
+
+    def snapshot(self) -> tuple[int, ...]:
+        return tuple(self.path)
+
+    def restore(self, snap: tuple[int, ...]) -> None:
+        while len(self.path) > len(snap):
+            self._pop()
+        self.pending = None
+
+    def anchor(self) -> str:
+        return self.picture()
+
+    # -- pruning -------------------------------------------------------------------------------
     def _cut_off(self, head: int) -> str | None:
         """Flood fill from the head over cells the snake may still use; E and enough cells in
         every row and column must be reachable."""
