@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
-from generators.puzzles.search import Contradiction, GuessSearch
+from generators.search import Contradiction, GuessSearch
 from generators.render import BLACK, canvas, text_center
 
 # -- candidate masks: bit d set = digit d still possible -------------------------------------------

@@ -1,4 +1,4 @@
-"""Text and drawing helpers of the grid puzzles that search with `generators.puzzles.search`
+"""Text and drawing helpers of the grid puzzles that search with `generators.search`
 (binairo, hitori, kukurasu, calcudoku, aquarium, eulero, kakuro): cell names, grids as text, region
 borders, and fast grey pictures."""
 

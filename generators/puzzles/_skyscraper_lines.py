@@ -15,7 +15,7 @@ from functools import lru_cache
 from itertools import permutations
 
 from generators.puzzles._digit_grid import cell_name, grid_anchor
-from generators.puzzles.search import Contradiction, GuessSearch
+from generators.search import Contradiction, GuessSearch
 
 
 def visible(line) -> int:

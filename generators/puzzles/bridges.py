@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._place import ORTHO, board, grid_text
-from generators.puzzles.search import count, solve_traced
+from generators.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLACK, GREY, LIGHT, WHITE, text_center, to_png
 
@@ -54,7 +54,7 @@ class Bridges(Task[State]):
     category = "puzzles"
     official_name = "bridges"
     score_function = "bridges_evaluator"
-    version = 2  # 2: the search runs on the shared core (generators/puzzles/search.py)
+    version = 2  # 2: the search runs on the shared core (generators/search.py)
     levels = LEVELS
     rules = ("Connect the islands with bridges. A bridge runs horizontally or vertically in a "
              "straight line between two islands with no island in between; two bridges never "

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._place import KING, ORTHO, board, grid_text, pairs_text
-from generators.puzzles.search import count, solve_traced
+from generators.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLUE, GREEN, text_center, to_png
 
@@ -51,7 +51,7 @@ class Campsite(Task[State]):
     official_name = "campsite"
     score_function = "campsite_evaluator"
     # 2: the official rules (a tent needs a tree beside it, not a tree of its own)
-    version = 3  # 3: the search runs on the shared core (generators/puzzles/search.py)
+    version = 3  # 3: the search runs on the shared core (generators/search.py)
     levels = LEVELS
     unique = False
     rules = ("Place tents on empty cells (never on a tree). 1) Each tent must be orthogonally "

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._grid_drawing import label, rc
-from generators.puzzles.search import count, solve_traced
+from generators.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLACK, LIGHT, canvas, grid, to_png
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._digit_grid import LatinSearch, full_mask, grid_anchor, list_rows, random_latin
-from generators.puzzles.search import MaskCounter, OverBudget
+from generators.search import MaskCounter, OverBudget
 from generators.registry import register
 from generators.render import BLACK, BLUE, RED, font, to_png
 

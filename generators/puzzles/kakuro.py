@@ -20,7 +20,7 @@ from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._digit_grid import cell_name, digits_of, show_set
-from generators.puzzles.search import Contradiction, GuessSearch, MaskCounter, OverBudget
+from generators.search import Contradiction, GuessSearch, MaskCounter, OverBudget
 from generators.puzzles._grid_drawing import gray_canvas, gray_png, gray_text
 from generators.registry import register
 

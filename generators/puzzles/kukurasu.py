@@ -17,7 +17,7 @@ from pydantic import BaseModel, PrivateAttr
 
 from generators.base import Solution, Step, Task, Variant
 from generators.puzzles._grid_drawing import gray_canvas, gray_png, gray_text, grid_text, rc
-from generators.puzzles.search import search, traced
+from generators.search import search, traced
 from generators.registry import register
 from generators.render import GREY, grid
 

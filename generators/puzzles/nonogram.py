@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._digit_grid import board
-from generators.puzzles.search import Contradiction, GuessSearch, OverBudget
+from generators.search import Contradiction, GuessSearch, OverBudget
 from generators.registry import register
 from generators.render import BLACK, GREY, font, text_center, to_png
 

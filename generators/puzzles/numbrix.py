@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._path import grid_text, hamiltonian_path, manhattan, neighbours
-from generators.puzzles.search import Contradiction, GuessSearch, OverBudget
+from generators.search import Contradiction, GuessSearch, OverBudget
 from generators.registry import register
 from generators.render import BLACK, BLUE, canvas, cell_center, grid, text_center, to_png
 
@@ -54,7 +54,7 @@ class Numbrix(Task[State]):
     official_name = "numbrix"
     score_function = "numbrix_evaluator"
     # 2: the chain runs 1..K with K free and cells may stay empty (the official rule)
-    version = 3  # 3: the search runs on the shared core (generators/puzzles/search.py)
+    version = 3  # 3: the search runs on the shared core (generators/search.py)
     levels = LEVELS
     rules = ("Write numbers into empty cells of the n x n grid so that the grid holds 1, 2, ..., K, "
              "each exactly once, for some highest number K, and every pair of consecutive numbers "

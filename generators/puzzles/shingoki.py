@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._place import ORTHO, board
-from generators.puzzles.search import Contradiction, GuessSearch, OverBudget
+from generators.search import Contradiction, GuessSearch, OverBudget
 from generators.registry import register
 from generators.render import BLACK, LIGHT, WHITE, text_center, to_png
 
@@ -56,7 +56,7 @@ class Shingoki(Task[State]):
     category = "puzzles"
     official_name = "shingoki"
     score_function = "shingoki_evaluator"
-    version = 2  # 2: the search runs on the shared core (generators/puzzles/search.py)
+    version = 2  # 2: the search runs on the shared core (generators/search.py)
     levels = LEVELS
     rules = ("Draw a single closed loop along the grid lines, joining orthogonally adjacent grid "
              "points and never visiting a point twice. The loop passes through every circle: "

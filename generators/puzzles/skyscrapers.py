@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._digit_grid import list_rows, random_latin
-from generators.puzzles.search import OverBudget
+from generators.search import OverBudget
 from generators.puzzles._skyscraper_lines import SkySearch, clues_of, count_solutions, framed
 from generators.registry import register
 from generators.render import font, to_png

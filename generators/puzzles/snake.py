@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._path import neighbours
-from generators.puzzles.search import Contradiction, GuessSearch, OverBudget
+from generators.search import Contradiction, GuessSearch, OverBudget
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, RED, canvas, cell_box, grid, text_center, to_png
 
@@ -55,7 +55,7 @@ class Snake(Task[State]):
     official_name = "snake"
     score_function = "snake_evaluator"
     # 2: the image question states the counts (official)
-    version = 3  # 3: the search runs on the shared core (generators/puzzles/search.py)
+    version = 3  # 3: the search runs on the shared core (generators/search.py)
     levels = LEVELS
     unique = True            # the official score compares the cell set with the stored one
     rules = ("Draw a snake in the grid: a path of cells from S (the head) to E (the tail), each "

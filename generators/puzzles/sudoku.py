@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._digit_grid import board, cell_name, digits_of, grid_anchor, put_numbers
-from generators.puzzles.search import Contradiction, GuessSearch
+from generators.search import Contradiction, GuessSearch
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, to_png
 
@@ -243,7 +243,7 @@ class Sudoku(Task[State]):
     category = "puzzles"
     official_name = "sudoku"
     score_function = "sudoku_evaluator"
-    version = 2  # 2: the recorded solver runs on the shared search core (generators/puzzles/search.py)
+    version = 2  # 2: the recorded solver runs on the shared search core (generators/search.py)
     levels = LEVELS
     unique = True
     rules = ("Fill the empty cells of the 9x9 grid with digits 1-9 so that every row, every "

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._place import ORTHO, board, grid_text, pairs_text
-from generators.puzzles.search import count, solve_traced
+from generators.search import count, solve_traced
 from generators.registry import register
 from generators.render import BLACK, text_center, to_png
 
@@ -58,7 +58,7 @@ class Tapa(Task[State]):
     official_name = "tapa"
     score_function = "tapa_evaluator"
     # 2: one number per clue, black neighbours grouped by sides and corners (official rule)
-    version = 3  # 3: the search runs on the shared core (generators/puzzles/search.py)
+    version = 3  # 3: the search runs on the shared core (generators/search.py)
     levels = LEVELS
     rules = ("Shade some cells black. A clue cell stays white; its number k says that exactly k of "
              "the (up to) eight cells around it, by side or corner, are black and that these k "

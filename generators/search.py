@@ -1,5 +1,6 @@
-"""The search core of the constraint puzzles: apply what the rules force, guess where nothing is
-forced, back out of contradictions, count solutions up to a cap, and record the way as steps.
+"""The search core of the constraint tasks (puzzles, and the path searches of the graph tasks):
+apply what the rules force, guess where nothing is forced, back out of contradictions, count
+solutions up to a cap, and record the way as steps.
 
 One recording policy for every search (`Trace`): at most `MAX_RECORDED` steps are kept, the rest
 of the way is one summary line, and nothing is recorded after the first solution (the search goes
