@@ -11,9 +11,9 @@ import random
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from common.hashing import stable_hash
 
@@ -35,6 +35,12 @@ def check_levels(levels: list[int], empty_ok: bool = False) -> list[int]:
     if not levels and not empty_ok:
         raise ValueError("levels must name at least one of 1..5")
     return list(dict.fromkeys(levels))
+
+
+# config field types: `levels: LevelList` checks the list where the config is made
+LevelList = Annotated[list[int], AfterValidator(check_levels)]
+# for configs whose hash names the levels: sorted, so the order they were given in changes nothing
+SortedLevelList = Annotated[list[int], AfterValidator(lambda levels: sorted(check_levels(levels)))]
 
 
 class Step(BaseModel):

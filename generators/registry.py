@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from generators.base import CATEGORIES, Task
 
@@ -52,6 +55,17 @@ def require_known(tasks: list[str]) -> list[str]:
         if task not in known:
             raise ValueError(f"unknown task {task!r} (see `helix tasks`)")
     return tasks
+
+
+def in_registry_order(tasks: list[str]) -> list[str]:
+    """Known task names, repeats dropped, in registry order (for configs whose hash names them)."""
+    order = names()
+    return sorted(set(require_known(tasks)), key=order.index)
+
+
+# config field types: `tasks: TaskList` names an unknown task where the config is made
+TaskList = Annotated[list[str], AfterValidator(require_known)]
+SortedTaskList = Annotated[list[str], AfterValidator(in_registry_order)]
 
 
 def names() -> list[str]:

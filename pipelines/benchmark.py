@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.hashing import stable_hash
 from generators import registry as generators
-from generators.base import CATEGORIES, LEVELS, check_levels
+from generators.base import CATEGORIES, LEVELS, SortedLevelList
 from pipelines.build import instance_rows
 from storage.exchange import Member, check_name
 from storage.schema import InstanceRow
@@ -34,8 +34,8 @@ class BenchmarkConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, description="benchmark name; default helix-seed<seed>")
-    tasks: list[str] = Field(default_factory=list, description="task names; empty = every registered task")
-    levels: list[int] = Field(default_factory=lambda: list(LEVELS))
+    tasks: generators.SortedTaskList = Field(default_factory=list, description="task names; empty = every registered task")
+    levels: SortedLevelList = Field(default_factory=lambda: list(LEVELS))
     per_level: int = Field(6, ge=1, le=100_000, description="instances per task and level (paired "
                                                              "tasks round up to whole pairs)")
     seed: int = Field(0, ge=0, le=2**62, description="global seed of the benchmark namespace")
@@ -45,17 +45,6 @@ class BenchmarkConfig(BaseModel):
     ray_address: str | None = None
     workers: int = Field(2, ge=1, le=4096)
     chunk_size: int = Field(2, ge=1, le=100_000, description="instances per Ray task")
-
-    @field_validator("tasks")
-    @classmethod
-    def _known(cls, tasks: list[str]) -> list[str]:
-        order = generators.names()
-        return sorted(set(generators.require_known(tasks)), key=order.index)
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, levels: list[int]) -> list[int]:
-        return sorted(check_levels(levels))  # sorted: the config hash must not depend on order
 
     @field_validator("name")
     @classmethod

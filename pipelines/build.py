@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Annotated, Literal, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from generators import registry as generators
 from common.hashing import canonical_json, stable_hash
-from generators.base import LEVELS, GenerationError, check_levels, make_instance
+from generators.base import LEVELS, GenerationError, SortedLevelList, make_instance
 from serg.elaborate import Endpoint
 from serg.skeleton import build_skeleton
 from storage.schema import Image, InstanceRow, TraceRow
@@ -36,8 +36,8 @@ class BuildConfig(BaseModel):
     """Parameters of a dataset build (the Prefect UI shows this as a typed form)."""
 
     model_config = ConfigDict(extra="forbid")
-    tasks: list[str] = Field(default_factory=list, description="task names; empty = every registered task")
-    levels: list[int] = Field(default_factory=lambda: list(LEVELS), description="difficulty levels 1..5")
+    tasks: generators.SortedTaskList = Field(default_factory=list, description="task names; empty = every registered task")
+    levels: SortedLevelList = Field(default_factory=lambda: list(LEVELS), description="difficulty levels 1..5")
     per_level: int = Field(4, description="instances per task and level", ge=1, le=1_000_000)
     split: Literal["train", "val", "benchmark"] = Field("train", description="seed namespace of the split")
     seed: int = Field(0, description="global seed", ge=0, le=2**62)
@@ -46,17 +46,6 @@ class BuildConfig(BaseModel):
     workers: int = Field(2, description="Ray CPUs to use when Ray starts locally", ge=1, le=4096)
     chunk_size: int = Field(16, description="instances per Ray task (one shard per table)", ge=1, le=100_000)
     elaborate: Endpoint | None = Field(None, description="after building, elaborate traces (SERG) with this endpoint")
-
-    @field_validator("tasks")
-    @classmethod
-    def _known(cls, tasks: list[str]) -> list[str]:
-        order = generators.names()
-        return sorted(set(generators.require_known(tasks)), key=order.index)
-
-    @field_validator("levels")
-    @classmethod
-    def _valid_levels(cls, levels: list[int]) -> list[int]:
-        return sorted(check_levels(levels))  # sorted: the config hash must not depend on order
 
     def task_names(self) -> list[str]:
         return self.tasks or generators.names()

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.hashing import stable_hash
 from generators import registry as generators
-from generators.base import LEVELS, check_levels
+from generators.base import LEVELS, LevelList
 from pipelines.eval_report import Mode, eval_id, pair_keys, write_eval_rows
 from serg.accept import judge
 from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
@@ -50,24 +50,14 @@ class EvalConfig(BaseModel):
     modes: list[Mode] = Field(default_factory=lambda: ["image", "text"])
     preset: Preset = Field("standard", description="thinking: 32,768 tokens at T=0.6; standard: 8,192 at T=0")
     sampling: Sampling | None = Field(None, description="overrides the preset")
-    tasks: list[str] = Field(default_factory=list, description="empty = every task of the benchmark")
-    levels: list[int] = Field(default_factory=lambda: list(LEVELS))
+    tasks: generators.TaskList = Field(default_factory=list, description="empty = every task of the benchmark")
+    levels: LevelList = Field(default_factory=lambda: list(LEVELS))
     limit: int | None = Field(None, ge=1, description="at most this many instances per task and level")
     data_root: str = "data"
     executor: Literal["ray", "local"] = "ray"
     ray_address: str | None = None
     workers: int = Field(2, ge=1, le=4096, description="chunks in flight at once")
     chunk_size: int = Field(64, ge=1, le=100_000)
-
-    @field_validator("tasks")
-    @classmethod
-    def _known(cls, tasks: list[str]) -> list[str]:
-        return generators.require_known(tasks)
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, levels: list[int]) -> list[int]:
-        return check_levels(levels)
 
     @field_validator("modes")
     @classmethod

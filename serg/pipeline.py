@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.hashing import stable_hash
 from generators import registry as generators
-from generators.base import LEVELS, check_levels
+from generators.base import LEVELS, LevelList
 from serg.accept import judge, trace_row
 from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
 from serg.prompting import DEFAULT_VERSION, build_messages, template
@@ -34,24 +34,14 @@ class SergConfig(BaseModel):
     mode: Literal["elaborate", "direct"] = Field("elaborate", description="direct = no skeleton (baseline)")
     prompt_version: str | None = Field(None, description="template version; default per mode")
     samples: int = Field(1, ge=1, le=64, description="pass@k: up to k samples until one is accepted")
-    tasks: list[str] = Field(default_factory=list, description="empty = every task in the store")
-    levels: list[int] = Field(default_factory=lambda: list(LEVELS))
+    tasks: generators.TaskList = Field(default_factory=list, description="empty = every task in the store")
+    levels: LevelList = Field(default_factory=lambda: list(LEVELS))
     split: str = Field("train")
     limit: int | None = Field(None, ge=1, description="at most this many instances per task and level")
     data_root: str = "data"
     ray_address: str | None = None
     workers: int = Field(2, ge=1, le=4096, description="chunks in flight at once")
     chunk_size: int = Field(32, ge=1, le=100_000)
-
-    @field_validator("tasks")
-    @classmethod
-    def _known(cls, tasks: list[str]) -> list[str]:
-        return generators.require_known(tasks)
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, levels: list[int]) -> list[int]:
-        return check_levels(levels)
 
     @field_validator("prompt_version")
     @classmethod

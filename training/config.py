@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from common.hashing import stable_hash
-from generators.base import check_levels
+from generators.base import LevelList, check_levels
+from generators.registry import TaskList
 
 Algorithm = Literal["ahpo", "grpo", "sft", "sft_then_grpo", "static_ahpo", "luffy"]
 
@@ -69,8 +70,8 @@ class DataConfig(_Strict):
     data_root: str = "data"
     release: str | None = Field(None, description="read this frozen release (`helix release create`) "
                                 "instead of the latest shards: a training run pins its dataset")
-    tasks: list[str] = Field(default_factory=list, description="empty = every task in the store")
-    levels: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5])
+    tasks: TaskList = Field(default_factory=list, description="empty = every task in the store")
+    levels: LevelList = Field(default_factory=lambda: [1, 2, 3, 4, 5])
     split: Literal["train", "val", "benchmark"] = "train"
     variant: Literal["text", "image"] = Field(
         "text", description="text: the text-only question; image: the question with its pictures "
@@ -93,18 +94,6 @@ class DataConfig(_Strict):
     external: list[ExternalDataset] = Field(default_factory=list)
     ensure_per_level: int = Field(0, ge=0, description="the flow first builds this many instances "
                                   "per task and level when the store lacks them (fresh clones)")
-
-    @field_validator("tasks")
-    @classmethod
-    def _known_tasks(cls, tasks: list[str]) -> list[str]:
-        from generators import registry
-
-        return registry.require_known(tasks)  # named before anything starts, not 200 lines later
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, levels: list[int]) -> list[int]:
-        return check_levels(levels)
 
 
 class RolloutConfig(_Strict):
@@ -219,7 +208,7 @@ class EvalConfig(_Strict):
     split: Literal["val", "benchmark"] = Field(
         "val", description="the held-out split; never the training split (`helix generate --split val` "
         "builds val instances)")
-    tasks: list[str] = Field(default_factory=list, description="empty = the training prompts' tasks")
+    tasks: TaskList = Field(default_factory=list, description="empty = the training prompts' tasks")
     levels: list[int] = Field(default_factory=list, description="empty = data.levels")
     per_task_level: int = Field(8, ge=1, description="at most this many instances per task and level: a "
                                 "fixed, seeded, task-balanced set, chosen once per run")
@@ -244,13 +233,6 @@ class EvalConfig(_Strict):
             raise ValueError("train would measure the policy on the prompts it is trained on; use val "
                              "(`helix generate --split val ...` builds it) or benchmark")
         return split
-
-    @field_validator("tasks")
-    @classmethod
-    def _known_tasks(cls, tasks: list[str]) -> list[str]:
-        from generators import registry
-
-        return registry.require_known(tasks)
 
     @field_validator("levels")
     @classmethod
