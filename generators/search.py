@@ -9,10 +9,13 @@ on silently to prove it unique). Two front ends run on it:
 - `search(model, vals)`: the puzzle is a `Model` over a list of values (one per variable, None =
   open). `deduce` returns every placement some rule forces, with the rule in words; `branch` picks
   the open variable to guess on; `final` checks a complete assignment. The engine copies the list
-  per guess, so a model keeps no state of its own. Most puzzles use this one.
-- `GuessSearch`: for puzzles that keep rich candidate state (bit masks per cell, line tables) and
-  narrow it in place; a subclass yields its deductions, chooses the guess, and snapshots/restores.
-  `MaskCounter` is its bare, unrecorded counter for generators that prove many draws unique.
+  per guess, so a model keeps no state of its own (aquarium, binairo, bridges, calcudoku, campsite,
+  eulero, hitori, kukurasu, tapa).
+- `GuessSearch`: for puzzles that keep rich state and narrow it in place (candidate bit masks,
+  line tables, a path grown cell by cell); a subclass yields its deductions, chooses the guess,
+  and snapshots/restores (futoshiki, kakuro, nonogram, skyscrapers, sudoku, numbrix, snake,
+  shingoki). `MaskCounter` is its bare, unrecorded counter for generators that prove many draws
+  unique.
 
 Effort (`nodes`) counts placements and guesses, undone ones too.
 """
