@@ -14,7 +14,7 @@ on silently to prove it unique). Two front ends run on it:
 - `GuessSearch`: for puzzles that keep rich state and narrow it in place (candidate bit masks,
   line tables, a path grown cell by cell); a subclass yields its deductions, chooses the guess,
   and snapshots/restores (futoshiki, kakuro, nonogram, skyscrapers, sudoku, numbrix, snake,
-  shingoki). `MaskCounter` is its bare, unrecorded counter for generators that prove many draws
+  shingoki, and the Hamiltonian path and cycle of the graph tasks). `MaskCounter` is its bare, unrecorded counter for generators that prove many draws
   unique.
 
 Effort (`nodes`) counts placements and guesses, undone ones too.

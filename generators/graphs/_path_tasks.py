@@ -4,9 +4,10 @@ pruned Hamiltonian search, Hierholzer's splicing, and the texts they share."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 from generators.base import Rejected, Step
+from generators.search import Contradiction, GuessSearch, OverBudget
 
 Edge = tuple[int, int]
 
@@ -128,53 +129,54 @@ def components(n: int, adj: list[list[int]]) -> list[list[int]]:
 
 
 # -- Hamiltonian search ---------------------------------------------------------------------
-class SearchBudget(Exception):
-    """The bounded search ran out of nodes."""
+HAMILTON_BUDGET = 200_000  # next vertices examined before a search gives up
 
 
-@dataclass
-class HamiltonSearch:
-    """Depth-first search for a Hamiltonian path from `start` (or a cycle through it), trying
-    neighbours in ascending order (as a reader of the adjacency lists would) and pruning a branch
-    as soon as the unvisited vertices cannot all be covered: a vertex without enough free
-    neighbours, two possible path ends, a vertex cut off from the path's end. Every try, dead end
-    and backtrack is recorded."""
+class HamiltonSearch(GuessSearch):
+    """Hamiltonian path from `start` (or a cycle through it) on the shared search core.
 
-    adj: list[list[int]]
-    start: int
-    cycle: bool
-    budget: int = 200_000
-    record: bool = True
-    max_recorded: int = 1500
-    nodes: int = 0
-    steps: list[Step] = field(default_factory=list)
+    The state is the path so far and the visited flags. At the path's end every unvisited
+    neighbour is looked at in ascending order (as a reader of the adjacency lists would) and
+    ruled out when, with it added, the unvisited vertices cannot all be covered: a vertex without
+    enough free neighbours, two possible path ends, a vertex cut off from the path's end
+    (`blocked`). One way on left is a forced move, none a contradiction, several a guess.
 
-    def run(self) -> list[int] | None:
-        n = len(self.adj)
-        self.visited = [False] * n
-        self.visited[self.start] = True
-        self.path = [self.start]
-        reason = self.blocked(self.start)
-        if reason:
-            self.note("deduce", f"Before any move: {reason}. No branch can succeed.", self.anchor())
-            return None
-        return self.path[:] if self.extend(self.start) else None
+    `tries` counts the next vertices examined, forced or guessed or ruled out: the budget
+    (OverBudget) counts these, since guesses alone undercount the work of long forced runs.
+    `opening` says why the start alone refutes the search (no move was examined at all): the
+    generators refuse such a No as too easy."""
 
-    def note(self, kind: str, text: str, anchor: str | None = None) -> None:
-        if self.record and len(self.steps) < self.max_recorded:
-            self.steps.append(Step(kind=kind, text=text, anchor=anchor))
+    def __init__(self, adj: list[list[int]], start: int, cycle: bool,
+                 budget: int = HAMILTON_BUDGET, record: bool = True):
+        super().__init__(record)
+        self.adj, self.start, self.cycle, self.budget = adj, start, cycle, budget
+        self.visited = [False] * len(adj)
+        self.visited[start] = True
+        self.path = [start]
+        self.tries = 0
+        self.opened = False
+        self.opening: str | None = None
+        # (path length, ways on, ruled-out vertices with why) from the last look ahead, for choose
+        self.pending: tuple[int, list[int], list[tuple[int, str]]] | None = None
 
-    def anchor(self) -> str:
-        rest = [u for u in range(len(self.adj)) if not self.visited[u]]
-        return f"path: {' -> '.join(map(str, self.path))}\nunvisited: {rest}"
+    def find(self) -> list[int] | None:
+        """The recorded search: the first path (or cycle) found, or None."""
+        self.solve(limit=1, budget=self.budget)
+        return list(self.solutions[0]) if self.solutions else None
 
+    def exists(self) -> bool:
+        """The same search unrecorded, for the generator's filter."""
+        return self.count(limit=1, budget=self.budget) > 0
+
+    # -- pruning ----------------------------------------------------------------------------
     def free_degree(self, u: int, end: int) -> int:
-        return sum(1 for w in self.adj[u]
-                   if not self.visited[w] or w == end or (self.cycle and w == self.start))
+        visited, start, cycle = self.visited, self.start, self.cycle
+        return sum(1 for w in self.adj[u] if not visited[w] or w == end or (cycle and w == start))
 
     def blocked(self, end: int) -> str | None:
         """Why the unvisited vertices cannot be covered from the path's end `end`, or None."""
-        rest = [u for u in range(len(self.adj)) if not self.visited[u]]
+        visited = self.visited
+        rest = [u for u in range(len(self.adj)) if not visited[u]]
         if not rest:
             return None
         need = 2 if self.cycle else 1
@@ -190,12 +192,13 @@ class HamiltonSearch:
         if len(single) > 1 and len(rest) > 1:
             return (f"vertices {single[0]} and {single[1]} each have only one free neighbour; "
                     "both would have to be the last vertex")
-        if self.cycle and len(self.path) > 1 and not any(not self.visited[w] for w in self.adj[self.start]):
+        if (self.cycle and len(self.path) > 1
+                and not any(not visited[w] for w in self.adj[self.start])):
             return f"no unvisited vertex is adjacent to {self.start}, so the cycle cannot close"
         reached, stack = {end}, [end]
         while stack:
             for w in self.adj[stack.pop()]:
-                if not self.visited[w] and w not in reached:
+                if not visited[w] and w not in reached:
                     reached.add(w)
                     stack.append(w)
         cut = [u for u in rest if u not in reached]
@@ -203,31 +206,98 @@ class HamiltonSearch:
             return f"vertices {cut} are cut off from {end}"
         return None
 
-    def extend(self, v: int) -> bool:
+    def look_ahead(self) -> tuple[list[int], list[tuple[int, str]]]:
+        """The unvisited neighbours of the path's end that keep the rest coverable, and the
+        others with why not."""
+        ways, ruled = [], []
+        for w in self.adj[self.path[-1]]:
+            if self.visited[w]:
+                continue
+            self.tries += 1
+            if self.tries > self.budget:
+                raise OverBudget
+            self._push(w)
+            why = self.blocked(w)
+            self._pop()
+            if why is None:
+                ways.append(w)
+            else:
+                ruled.append((w, why))
+        return ways, ruled
+
+    def _push(self, w: int) -> None:
+        self.visited[w] = True
+        self.path.append(w)
+
+    def _pop(self) -> None:
+        self.visited[self.path.pop()] = False
+
+    # -- the core's interface -----------------------------------------------------------------
+    def deduce_title(self) -> str:
+        return "Forced (the only way on that leaves every unvisited vertex coverable)"
+
+    def deductions(self) -> Iterator[str]:
         n = len(self.adj)
-        if len(self.path) == n:
-            if not self.cycle or self.start in self.adj[v]:
-                return True
-            self.note("dead_end", f"All vertices are visited but {v} is not adjacent to "
-                      f"{self.start}, so the cycle cannot close.", self.anchor())
-            return False
-        options = [w for w in self.adj[v] if not self.visited[w]]  # ascending, as listed
-        for w in options:
-            self.nodes += 1
-            if self.nodes > self.budget:
-                raise SearchBudget(f"more than {self.budget} search nodes")
-            self.visited[w] = True
-            self.path.append(w)
-            self.note("try", f"From {v} go to {w} (free neighbours of {v}: {options}).", self.anchor())
-            reason = self.blocked(w)
-            if reason:
-                self.note("dead_end", reason[0].upper() + reason[1:] + ".")
-            elif self.extend(w):
-                return True
-            self.path.pop()
-            self.visited[w] = False
-            self.note("backtrack", f"Undo {w}; back at {v}.")
-        return False
+        if not self.opened:
+            self.opened = True
+            self.opening = self.blocked(self.start)
+            if self.opening:
+                raise Contradiction(f"before any move, {self.opening}; no branch can succeed")
+        while len(self.path) < n:
+            v = self.path[-1]
+            ways, ruled = self.look_ahead()
+            if len(ways) > 1:
+                self.pending = (len(self.path), ways, ruled)
+                return
+            if not ways:
+                raise Contradiction(f"every way on from {v} fails: {_ruled_text(v, ruled)}"
+                                    if self.trace.active else "")
+            self._push(ways[0])
+            self.placements += 1
+            yield (f"{v} -> {ways[0]}" + (f" (not {_ruled_text(v, ruled)})" if ruled else "")
+                   if self.trace.room else "")
+        if self.cycle and self.start not in self.adj[self.path[-1]]:
+            raise Contradiction(f"all vertices are visited but {self.path[-1]} is not adjacent to "
+                                f"{self.start}, so the cycle cannot close")
+
+    def choose(self) -> tuple[int, list[int], str] | None:
+        if len(self.path) == len(self.adj):
+            return None
+        if self.pending is None or self.pending[0] != len(self.path):
+            ways, ruled = self.look_ahead()
+            self.pending = (len(self.path), ways, ruled)
+        v = self.path[-1]
+        return v, self.pending[1], f"the vertex after {v}"
+
+    def guess_text(self, where: str, options: list) -> str:
+        v = self.path[-1]
+        ruled = self.pending[2] if self.pending else []
+        return (f"Nothing more is forced: from {v} the path can go on to {options}"
+                + (f" (not {_ruled_text(v, ruled)})" if ruled else "")
+                + "; I try them in ascending order.")
+
+    def assign(self, key: int, value: int) -> None:
+        self._push(value)
+
+    def snapshot(self) -> tuple[int, ...]:
+        return tuple(self.path)
+
+    def restore(self, snap: tuple[int, ...]) -> None:
+        while len(self.path) > len(snap):
+            self._pop()
+        self.pending = None
+
+    def anchor(self) -> str:
+        rest = [u for u in range(len(self.adj)) if not self.visited[u]]
+        return f"path: {' -> '.join(map(str, self.path))}\nunvisited: {rest}"
+
+
+def _ruled_text(v: int, ruled: list[tuple[int, str]]) -> str:
+    """Why each ruled-out next vertex fails, or why the path's end has none at all ('/' between
+    them: a reason may hold a ';' and the core joins forced moves with ';')."""
+    if not ruled:
+        return f"{v} has no unvisited neighbour left"
+    return " / ".join(f"on to {w}, {why}" for w, why in ruled)
 
 
 # -- Eulerian trails ------------------------------------------------------------------------

@@ -4,8 +4,9 @@ Find a closed route through every vertex of an undirected graph exactly once, or
 the instances have a cycle, half have none (decided by the rng; both drawn as a random spanning
 tree plus extra edges over the layout's clear pairs, every vertex lifted to degree 2 where the
 layout allows, kept when the exhaustive search agrees; a `No` is kept only when it takes search
-to refute). The solver is a backtracking DFS from vertex 0, neighbours in ascending order, pruning
-by degree and connectivity counts.
+to refute). The solver is a backtracking search from vertex 0 on the shared core
+(generators/search.py): forced moves where one neighbour is left, guesses in ascending order,
+pruning by degree and connectivity counts.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.graphs import _path_tasks as shared
 from generators.graphs import _path_tasks_layout as layout
 from generators.registry import register
+from generators.search import OverBudget
 
 
 class Level(NamedTuple):
@@ -46,6 +48,7 @@ class HamiltonianCycle(Task[State]):
     name = "hamiltonian_cycle"
     category = "graphs"
     official_name = "hamiltonian_cycle"
+    version = 2  # 2: the search runs on the shared core (generators/search.py)
     levels = LEVELS
     rules = ("A Hamiltonian cycle in an undirected graph moves along edges, visits every vertex "
              "exactly once and returns along an edge to the vertex it began at. Find one, or "
@@ -67,11 +70,11 @@ class HamiltonianCycle(Task[State]):
             adj = shared.adjacency_of(n, shared.lift_min_degree(rng, edges, pairs, 2, max_degree))
             search = shared.HamiltonSearch(adj, 0, cycle=True, record=False)
             try:
-                found = search.run()
-            except shared.SearchBudget:
+                found = search.exists()
+            except OverBudget:
                 continue
             # a No must take search: refutations by the degree count alone are too easy
-            if (found is not None) == solvable and (solvable or search.nodes > 0):
+            if found == solvable and (solvable or search.opening is None):
                 return State(adjacency=adj, positions=points)
         raise Rejected("no graph of the drawn branch")
 
@@ -79,13 +82,18 @@ class HamiltonianCycle(Task[State]):
         adj = state.adjacency
         steps = [Step(kind="observe", text=f"The graph has {len(adj)} vertices. A Hamiltonian cycle "
                       "passes every vertex, so I may begin it at 0. I extend the route depth-first, "
-                      "trying neighbours in ascending order, and abandon a branch as soon as an "
-                      "unvisited vertex has fewer than two usable neighbours or is cut off.",
+                      "looking one step ahead: a next vertex is ruled out when after it an "
+                      "unvisited vertex has fewer than two usable neighbours or is cut off. One "
+                      "way on left is forced; among several I guess in ascending order.",
                       anchor=shared.adjacency_lines(adj))]
         search = shared.HamiltonSearch(adj, 0, cycle=True)
-        cycle = search.run()
+        try:
+            cycle = search.find()
+        except OverBudget:
+            raise Rejected("search budget exhausted") from None
         steps += search.steps
-        effort = search.nodes + len(adj)
+        # the core's effort (guesses and forced moves, undone ones too) plus the vertex count
+        effort = search.nodes + search.placements + len(adj)
         if cycle is None:
             steps.append(Step(kind="conclude", text="Every branch from 0 ended in a dead end, and "
                               "every Hamiltonian cycle would pass 0, so the graph has none. "

@@ -3,8 +3,9 @@
 Visit every vertex of an undirected graph exactly once, starting at a given vertex, or say `No`.
 Half the instances have a path, half have none (decided by the rng; both drawn as a random spanning
 tree plus extra edges over the layout's clear pairs, kept when the exhaustive search agrees, and a
-`No` is kept only when it takes search to refute). The solver is a backtracking DFS over the
-neighbours in ascending order, pruning by degree and connectivity counts.
+`No` is kept only when it takes search to refute). The solver is a backtracking search on the
+shared core (generators/search.py): forced moves where one neighbour is left, guesses in ascending
+order, pruning by degree and connectivity counts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.graphs import _path_tasks as shared
 from generators.graphs import _path_tasks_layout as layout
 from generators.registry import register
+from generators.search import OverBudget
 
 
 class Level(NamedTuple):
@@ -46,6 +48,7 @@ class HamiltonianPath(Task[State]):
     name = "hamiltonian_path"
     category = "graphs"
     official_name = "hamiltonian_path"
+    version = 2  # 2: the search runs on the shared core (generators/search.py)
     levels = LEVELS
     rules = ("A Hamiltonian path in an undirected graph moves along edges and visits every vertex "
              "exactly once. Find one that begins at the given start vertex, or answer No if no "
@@ -66,25 +69,30 @@ class HamiltonianPath(Task[State]):
             adj = shared.adjacency_of(n, shared.add_extras(rng, tree, pairs, extra, max_degree))
             search = shared.HamiltonSearch(adj, start, cycle=False, record=False)
             try:
-                found = search.run()
-            except shared.SearchBudget:
+                found = search.exists()
+            except OverBudget:
                 continue
             # a No must take search: refutations by the degree count alone are too easy
-            if (found is not None) == solvable and (solvable or search.nodes > 0):
+            if found == solvable and (solvable or search.opening is None):
                 return State(adjacency=adj, start=start, positions=points)
         raise Rejected("no graph of the drawn branch")
 
     def solve(self, state: State) -> Solution:
         adj, s = state.adjacency, state.start
         steps = [Step(kind="observe", text=f"The graph has {len(adj)} vertices; the path must begin "
-                      f"at {s}. I extend the path depth-first, trying neighbours in ascending order, "
-                      "and abandon a branch as soon as a vertex has no free "
+                      f"at {s}. I extend the path depth-first, looking one step ahead: a next "
+                      "vertex is ruled out when after it an unvisited vertex has no free "
                       "neighbour, two vertices could only be the last one, or unvisited vertices "
-                      "are cut off.", anchor=shared.adjacency_lines(adj))]
+                      "are cut off. One way on left is forced; among several I guess in "
+                      "ascending order.", anchor=shared.adjacency_lines(adj))]
         search = shared.HamiltonSearch(adj, s, cycle=False)
-        path = search.run()
+        try:
+            path = search.find()
+        except OverBudget:
+            raise Rejected("search budget exhausted") from None
         steps += search.steps
-        effort = search.nodes + len(adj)
+        # the core's effort (guesses and forced moves, undone ones too) plus the vertex count
+        effort = search.nodes + search.placements + len(adj)
         if path is None:
             steps.append(Step(kind="conclude", text=f"Every branch from {s} ended in a dead end, so "
                               f"no Hamiltonian path begins at {s}. Answer: No"))
