@@ -147,4 +147,3 @@ def _build(config: BenchmarkConfig) -> dict:
             "counts": tally, "disjointness": check, "replaced": replaced,
             "skeleton_accepted": skeleton_ok, "wall_seconds": wall, "manifest": str(manifest),
             "benchmark_file": str(benchmark_file)}
-

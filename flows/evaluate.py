@@ -118,4 +118,3 @@ def _evaluate(config: EvalConfig) -> dict:
             "manifest": str(manifest), "report": str(root / "reports" / f"{stem}.md"),
             "plots": [str(p) for p in pngs], "reports": [r.model_dump() for r in reports],
             "markdown": text}
-

@@ -167,5 +167,3 @@ def train(config: TrainConfig = TrainConfig()) -> dict[str, Any]:
         + eval_summary(eval_curves, result.get("best"))))
     return {**result, "curves": str(png), "logged_steps": len(rows),
             "evaluations": len({r["step"] for r in eval_rows})}
-
-

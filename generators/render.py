@@ -129,5 +129,3 @@ def _arrow_head(draw: ImageDraw.ImageDraw, tip: tuple[float, float], direction: 
     bx, by = tip[0] - ux * length, tip[1] - uy * length
     draw.polygon([tip, (bx - uy * half_width, by + ux * half_width),
                   (bx + uy * half_width, by - ux * half_width)], fill=BLACK)
-
-

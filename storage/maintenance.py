@@ -350,5 +350,3 @@ def refresh_stats(root: Path) -> dict:
         con.close()
     write_json_atomic(root / STATS_FILE, stats)
     return stats
-
-

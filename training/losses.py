@@ -192,5 +192,3 @@ def token_logprobs(logits: Tensor, targets: Tensor, temperature: float = 1.0) ->
     logits = logits.float() if logits.dtype in (torch.float16, torch.bfloat16) else logits
     logp = torch.log_softmax(logits / temperature, dim=-1)
     return logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-
-

@@ -128,7 +128,7 @@ class Numbrix(Task[State]):
             body = (f"The picture shows the {n} x {n} grid; the given numbers are printed in "
                     "their cells and the empty cells are blank.")
         else:
-            body = (f"The grid, row by row from the top ('.' marks an empty cell):\n"
+            body = ("The grid, row by row from the top ('.' marks an empty cell):\n"
                     + grid_text([v for row in state.grid for v in row], n))
         return f"{intro}\n\n{body}\n\nAnswer with {self.answer_format}."
 
