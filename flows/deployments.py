@@ -8,7 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-# flow module -> (flow function, deployment name); modules that are not there yet are skipped
+from generators.registry import TaskList
+
+# flow module -> (flow function, deployment name): every flow helix serves, listed, none found by search
 FLOWS = {
     "flows.dataset": ("build_dataset_flow", "nightly"),
     "flows.elaborate": ("serg_flow", "on-demand"),
@@ -24,7 +26,7 @@ class ServeConfig(BaseModel):
     schedule: bool = Field(True, description="False: no schedule, runs start from the UI only")
     data_root: str = Field("data", description="data root the deployments default to")
     per_level: int = Field(100, ge=1, description="nightly build size: instances per task and level")
-    tasks: list[str] = Field(default_factory=list, description="nightly task subset; empty = all")
+    tasks: TaskList = Field(default_factory=list, description="nightly task subset; empty = all")
     workers: int = Field(2, ge=1)
     ray_address: str | None = None
 
@@ -44,8 +46,6 @@ def deployments(config: ServeConfig) -> list:
     root = str(Path(config.data_root).expanduser().resolve())
     out = []
     for module_name, (function, name) in FLOWS.items():
-        if importlib.util.find_spec(module_name) is None:
-            continue
         flow = getattr(importlib.import_module(module_name), function)
         # parameters are checked against the flow's schema when a run is created, not when it starts
         kwargs: dict = {"name": name, "tags": ["helix"], "enforce_parameter_schema": True}
