@@ -13,8 +13,9 @@ on silently to prove it unique). Two front ends run on it:
   eulero, hitori, kukurasu, tapa).
 - `GuessSearch`: for puzzles that keep rich state and narrow it in place (candidate bit masks,
   line tables, a path grown cell by cell); a subclass yields its deductions, chooses the guess,
-  and snapshots/restores (futoshiki, kakuro, nonogram, skyscrapers, sudoku, numbrix, snake,
-  shingoki, and the Hamiltonian path and cycle of the graph tasks). `MaskCounter` is its bare, unrecorded counter for generators that prove many draws
+  and snapshots/restores (futoshiki, kakuro, nonogram, skyscrapers, sudoku, numbrix, shingoki).
+  `PathSearch` is the same for a path grown step by step (snake, the Hamiltonian path and cycle
+  of the graph tasks). `MaskCounter` is its bare, unrecorded counter for generators that prove many draws
   unique.
 
 Effort (`nodes`) counts placements and guesses, undone ones too.
@@ -375,6 +376,34 @@ class GuessSearch:
         self.trace.record = False
         descend()
         return found
+
+
+class PathSearch(GuessSearch):
+    """A `GuessSearch` whose state is a path grown one step at a time (snake, the Hamiltonian
+    path and cycle): `assign` appends the chosen next step, a snapshot is the path so far, and
+    restoring takes the later steps back. A subclass keeps `path` and gives `_push(step)` and
+    `_pop()` with its own bookkeeping; `pending` is where it may cache the look-ahead of the
+    path's end for `choose`, dropped whenever the path goes back."""
+
+    path: list
+    pending: object = None
+
+    def _push(self, step) -> None:
+        raise NotImplementedError
+
+    def _pop(self) -> None:
+        raise NotImplementedError
+
+    def assign(self, key, value) -> None:
+        self._push(value)
+
+    def snapshot(self) -> tuple:
+        return tuple(self.path)
+
+    def restore(self, snap: tuple) -> None:
+        while len(self.path) > len(snap):
+            self._pop()
+        self.pending = None
 
 
 class MaskCounter:

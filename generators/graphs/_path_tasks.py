@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterator
 
 from generators.base import Rejected, Step
-from generators.search import Contradiction, GuessSearch, OverBudget
+from generators.search import Contradiction, OverBudget, PathSearch
 
 Edge = tuple[int, int]
 
@@ -132,7 +132,7 @@ def components(n: int, adj: list[list[int]]) -> list[list[int]]:
 HAMILTON_BUDGET = 200_000  # next vertices examined before a search gives up
 
 
-class HamiltonSearch(GuessSearch):
+class HamiltonSearch(PathSearch):
     """Hamiltonian path from `start` (or a cycle through it) on the shared search core.
 
     The state is the path so far and the visited flags. At the path's end every unvisited
@@ -275,17 +275,6 @@ class HamiltonSearch(GuessSearch):
         return (f"Nothing more is forced: from {v} the path can go on to {options}"
                 + (f" (not {_ruled_text(v, ruled)})" if ruled else "")
                 + "; I try them in ascending order.")
-
-    def assign(self, key: int, value: int) -> None:
-        self._push(value)
-
-    def snapshot(self) -> tuple[int, ...]:
-        return tuple(self.path)
-
-    def restore(self, snap: tuple[int, ...]) -> None:
-        while len(self.path) > len(snap):
-            self._pop()
-        self.pending = None
 
     def anchor(self) -> str:
         rest = [u for u in range(len(self.adj)) if not self.visited[u]]

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from generators.base import Rejected, Solution, Step, Task, Variant
 from generators.puzzles._path import neighbours
-from generators.search import Contradiction, GuessSearch, OverBudget
+from generators.search import Contradiction, OverBudget, PathSearch
 from generators.registry import register
 from generators.render import BLACK, BLUE, GREY, RED, canvas, cell_box, grid, text_center, to_png
 
@@ -184,7 +184,7 @@ def _walk(rng: random.Random, n: int, target: int) -> list[int]:
     return path
 
 
-class _Snake(GuessSearch):
+class _Snake(PathSearch):
     """Snakes from S to E, grown cell by cell from S (a non-touching path is fixed by its cell
     set, so counting paths counts cell sets). A cell may follow the head when it is free, touches
     no settled body cell, keeps every row and column within its count, keeps E at a distance
@@ -311,17 +311,6 @@ class _Snake(GuessSearch):
 
     def show_value(self, value: int) -> str:
         return _rc(value, self.n)
-
-    def assign(self, key: int, value: int) -> None:
-        self._push(value)
-
-    def snapshot(self) -> tuple[int, ...]:
-        return tuple(self.path)
-
-    def restore(self, snap: tuple[int, ...]) -> None:
-        while len(self.path) > len(snap):
-            self._pop()
-        self.pending = None
 
     def anchor(self) -> str:
         return self.picture()
