@@ -22,8 +22,8 @@ from generators import registry as generators
 from generators.base import LEVELS, LevelList
 from pipelines.eval_report import Mode, eval_id, pair_keys, write_eval_rows
 from serg.accept import judge
-from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
-from serg.pipeline import SergChunk, cache_key, load_cache
+from serg.elaborate import ElaborationClient, Endpoint, Sampling
+from serg.pipeline import SergChunk, cache_key, cache_row, cached_completion, load_cache
 from serg.prompting import data_url
 from storage.catalog import connect
 from storage.exchange import load_benchmark, read_instances
@@ -180,18 +180,12 @@ async def answer_chunk(config: EvalConfig, benchmark: str, chunk: EvalChunk, ins
         key = cache_key(model, _cache_version(item.mode), item.id, 0, sampling)
         hit = cache.get(key)
         if hit is not None:
-            completion = Completion(text=hit.text, finish_reason=hit.finish_reason,
-                                    tokens_in=hit.tokens_in, tokens_out=hit.tokens_out,
-                                    latency_s=hit.latency_s, attempts=0)
+            completion = cached_completion(hit)
         else:
             completion = await client.complete(messages(inst, item.mode), sampling)
             if completion.text is not None:  # only real answers are cached, never failures
-                new_cache.append(CacheRow(
-                    id=key, task=chunk.task, level=chunk.level, model=model,
-                    prompt_version=_cache_version(item.mode), instance_id=item.id, sample=0,
-                    sampling=sampling.as_json(), text=completion.text,
-                    finish_reason=completion.finish_reason, tokens_in=completion.tokens_in,
-                    tokens_out=completion.tokens_out, latency_s=completion.latency_s))
+                new_cache.append(cache_row(key, chunk.task, chunk.level, model,
+                                           _cache_version(item.mode), item.id, 0, sampling, completion))
         verdict = judge(chunk.task, inst["initial_state"], completion)
         response = completion.text or ""
         rows.append(EvalRow(

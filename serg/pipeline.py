@@ -155,6 +155,22 @@ def load_cache(root: Path, chunk: SergChunk, keys: list[str]) -> dict[str, Cache
     return {r["id"]: CacheRow(**r) for r in rows}
 
 
+def cached_completion(hit: CacheRow) -> Completion:
+    """A stored response as the completion it was (no attempt made now)."""
+    return Completion(text=hit.text, finish_reason=hit.finish_reason, tokens_in=hit.tokens_in,
+                      tokens_out=hit.tokens_out, latency_s=hit.latency_s, attempts=0)
+
+
+def cache_row(key: str, task: str, level: int, model: str, version: str, instance_id: str,
+              sample: int, sampling: Sampling, completion: Completion) -> CacheRow:
+    """The cache entry of a real answer (failures are never cached: a rerun asks again)."""
+    return CacheRow(id=key, task=task, level=level, model=model, prompt_version=version,
+                    instance_id=instance_id, sample=sample, sampling=sampling.as_json(),
+                    text=completion.text, finish_reason=completion.finish_reason,
+                    tokens_in=completion.tokens_in, tokens_out=completion.tokens_out,
+                    latency_s=completion.latency_s)
+
+
 async def elaborate_chunk(config: SergConfig, instances: list[dict], skeletons: dict[str, str],
                           cache: dict[str, CacheRow], in_flight: int
                           ) -> tuple[list[TraceRow], list[CacheRow], list[TraceStat]]:
@@ -168,9 +184,7 @@ async def elaborate_chunk(config: SergConfig, instances: list[dict], skeletons: 
             key = cache_key(model, version, inst["id"], sample, sampling)
             hit = cache.get(key)
             if hit is not None:
-                completion = Completion(text=hit.text, finish_reason=hit.finish_reason,
-                                        tokens_in=hit.tokens_in, tokens_out=hit.tokens_out,
-                                        latency_s=hit.latency_s, attempts=0)
+                completion = cached_completion(hit)
             else:
                 if messages is None:
                     images = [im["bytes"] for im in inst.get("images") or []]
@@ -180,12 +194,8 @@ async def elaborate_chunk(config: SergConfig, instances: list[dict], skeletons: 
                         images=images, multimodal=config.endpoint.multimodal)
                 completion = await client.complete(messages, sampling)
                 if completion.text is not None:  # only real answers are cached, never failures
-                    new_cache.append(CacheRow(
-                        id=key, task=inst["task"], level=inst["level"], model=model,
-                        prompt_version=version, instance_id=inst["id"], sample=sample,
-                        sampling=sampling.as_json(), text=completion.text,
-                        finish_reason=completion.finish_reason, tokens_in=completion.tokens_in,
-                        tokens_out=completion.tokens_out, latency_s=completion.latency_s))
+                    new_cache.append(cache_row(key, inst["task"], inst["level"], model, version,
+                                               inst["id"], sample, sampling, completion))
             verdict = judge(inst["task"], inst["initial_state"], completion)
             row = trace_row(inst, source=config.source(), model=model, prompt_version=version,
                             sample=sample, sampling=sampling, completion=completion, verdict=verdict)
