@@ -343,39 +343,11 @@ class GuessSearch:
         return False
 
     def count(self, limit: int = 2, budget: int = 5000) -> int:
-        """Solutions up to `limit` (no recording); raises OverBudget past `budget` guesses."""
-        found = 0
-        self.solutions: list = []
-
-        def descend() -> bool:
-            nonlocal found
-            try:
-                self.propagate()
-            except Contradiction:
-                return False
-            choice = self.choose()
-            if choice is None:
-                found += 1
-                self.solutions.append(self.snapshot())
-                return found >= limit
-            key, options, _ = choice
-            snap = self.snapshot()
-            for value in options:
-                self.nodes += 1
-                if self.nodes > budget:
-                    raise OverBudget
-                try:
-                    self.assign(key, value)
-                    if descend():
-                        return True
-                except Contradiction:
-                    pass
-                self.restore(snap)
-            return False
-
+        """Solutions up to `limit`, unrecorded: the same search as `solve` with the trace off
+        (`solutions` holds their snapshots); raises OverBudget past `budget` guesses."""
         self.trace.record = False
-        descend()
-        return found
+        self.solve(limit, budget)
+        return self.found
 
 
 class PathSearch(GuessSearch):
