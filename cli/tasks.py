@@ -37,8 +37,6 @@ def level_text(params: Any) -> str:
     """One level's parameters, named where the level table names them (NamedTuple levels)."""
     if hasattr(params, "_asdict"):
         return ", ".join(f"{k}={v}" for k, v in params._asdict().items())
-    if isinstance(params, dict):
-        return ", ".join(f"{k}={v}" for k, v in params.items())
     return str(params)
 
 
