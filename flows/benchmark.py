@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from contextlib import closing
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
@@ -24,6 +23,7 @@ from pipelines.benchmark import (MAX_REPLACEMENTS, BenchChunk, BenchChunkResult,
                                  stored_ids, summary_table)
 from pipelines.build import Level, TaskName
 from pipelines.progress import Progress
+from storage.objects import as_path
 from storage.exchange import Benchmark, counts, save_benchmark
 from storage.shards import ensure_writable, resolve_root, write_manifest
 
@@ -36,7 +36,7 @@ def run_batch(batch_no: int, chunks: list[BenchChunk], config: BenchmarkConfig, 
     import ray
 
     remote = ray.remote(max_retries=3)(build_chunk)
-    pending = {remote.remote(c, config, run_id, Path(root), taken_ref): c for c in chunks}
+    pending = {remote.remote(c, config, run_id, as_path(root), taken_ref): c for c in chunks}
     results = []
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from contextlib import closing
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
@@ -27,6 +26,7 @@ from pipelines.report import write_png
 from serg.elaborate import Endpoint
 from serg.pipeline import SergConfig
 from storage import ledger
+from storage.objects import as_path
 from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
 from storage.shards import ensure_writable, repair_manifest, resolve_root, write_manifest
 
@@ -52,7 +52,7 @@ def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: s
     remote = _remote_build()
     # chunks only journal their shards; the batch is committed as one snapshot when it is done
     taken = frozenset() if taken is None else taken  # an ObjectRef: Ray resolves it in the worker
-    pending = {remote.remote(c, config, run_id, Path(root), False, taken): c for c in chunks}
+    pending = {remote.remote(c, config, run_id, as_path(root), False, taken): c for c in chunks}
     results = []
     while pending:
         done, _ = ray.wait(list(pending), num_returns=1)
@@ -61,7 +61,7 @@ def run_batch(batch_no: int, chunks: list[Chunk], config: BuildConfig, run_id: s
             results.append(ray.get(ref))
             if progress:
                 progress.advance(len(chunk.indices))
-    ledger.commit(Path(root), f"build {run_id} batch {batch_no}")
+    ledger.commit(as_path(root), f"build {run_id} batch {batch_no}")
     logger.info("batch %d (%s): %d instances stored, %d skeleton traces accepted, %d failed",
                 batch_no, label, sum(r.instances for r in results), sum(r.traces_accepted for r in results),
                 sum(len(r.failed) for r in results))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from contextlib import closing
-from pathlib import Path
 from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
@@ -24,6 +23,7 @@ from pipelines.progress import Progress
 from serg.elaborate import Endpoint, Sampling, share_in_flight
 from serg.pipeline import (SergChunk, SergChunkResult, SergConfig, length_plot, plan, run_chunk,
                            run_id, summarize)
+from storage.objects import as_path
 from storage.shards import ensure_writable, resolve_root, write_manifest
 
 
@@ -31,7 +31,7 @@ from storage.shards import ensure_writable, resolve_root, write_manifest
 def run_chunks(chunks: list[SergChunk], config: SergConfig, run: str, root: str,
                progress: Progress | None = None) -> list[SergChunkResult]:
     slots, in_flight = share_in_flight(config.endpoint.max_in_flight, config.workers, len(chunks))
-    return run_bounded(run_chunk, chunks, config, run, Path(root), in_flight, slots=slots,
+    return run_bounded(run_chunk, chunks, config, run, as_path(root), in_flight, slots=slots,
                        progress=progress, count=lambda c: len(c.ids))
 
 

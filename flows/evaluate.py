@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from contextlib import closing, nullcontext
-from pathlib import Path
 from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
@@ -27,6 +26,7 @@ from pipelines.evaluate import (PROMPT_VERSION, EvalChunk, EvalChunkResult, Eval
                                 run_chunk, run_id)
 from pipelines.progress import Progress
 from serg.elaborate import Endpoint, Sampling, share_in_flight
+from storage.objects import as_path
 from storage.shards import ensure_writable, resolve_root, write_manifest
 
 
@@ -37,12 +37,12 @@ def run_chunks(chunks: list[EvalChunk], config: EvalConfig, benchmark: str, run:
     if config.executor == "local":
         results = []
         for chunk in chunks:
-            results.append(run_chunk(chunk, config, benchmark, run, Path(root),
+            results.append(run_chunk(chunk, config, benchmark, run, as_path(root),
                                      config.endpoint.max_in_flight))
             if progress:
                 progress.advance(len(chunk.items))
         return results
-    return run_bounded(run_chunk, chunks, config, benchmark, run, Path(root), in_flight, slots=slots,
+    return run_bounded(run_chunk, chunks, config, benchmark, run, as_path(root), in_flight, slots=slots,
                        progress=progress, count=lambda c: len(c.items))
 
 

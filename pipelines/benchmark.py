@@ -20,6 +20,7 @@ from generators import registry as generators
 from generators.base import CATEGORIES, LEVELS, SortedLevelList
 from pipelines.build import instance_rows
 from storage.exchange import Member, check_name
+from storage.objects import arrow_dataset
 from storage.schema import InstanceRow
 from storage.shards import ShardInfo, table_files, write_shard
 
@@ -142,11 +143,11 @@ def stored_ids(root: Path, splits: list[str], exclude_run: str | None = None) ->
     one row per id, which could hide a train row behind a benchmark row with the same id)."""
     import pyarrow.dataset as ds
 
-    files = [str(p) for p in table_files(root, "instances")
+    files = [p for p in table_files(root, "instances")
              if exclude_run is None or f"-{exclude_run}-" not in p.name]
     if not files or not splits:
         return set()
-    table = ds.dataset(files, format="parquet").to_table(
+    table = arrow_dataset(files).to_table(
         columns=["id"], filter=ds.field("split").isin(splits))
     return set(table.column("id").to_pylist())
 

@@ -19,6 +19,7 @@ from common.hashing import canonical_json, stable_hash
 from generators.base import LEVELS, GenerationError, SortedLevelList, make_instance
 from serg.elaborate import Endpoint
 from serg.skeleton import build_skeleton
+from storage.objects import arrow_dataset
 from storage.schema import Image, InstanceRow, TraceRow
 from storage.shards import ShardInfo, shard_path, write_shard
 from verifiers import registry as verifiers
@@ -274,14 +275,12 @@ def taken_ids(config: BuildConfig, root: Path, chunks: list[Chunk]) -> frozenset
     """Puzzles a build must not draw again: every stored instance (any split, any seed) except
     the rows of the indices it is about to (re)build. Splits stay disjoint whichever was built
     first, and a split holds each puzzle once."""
-    import pyarrow.dataset as ds
-
     from storage.shards import table_files
 
-    files = [str(f) for f in table_files(root, "instances")]
+    files = table_files(root, "instances")
     if not files:
         return frozenset()
-    table = ds.dataset(files, format="parquet").to_table(
+    table = arrow_dataset(files).to_table(
         columns=["id", "split", "global_seed", "task", "level", "index"])
     planned = {(c.task, c.level, i) for c in chunks for i in c.indices}
     out = set()

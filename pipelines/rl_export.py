@@ -23,6 +23,7 @@ from typing import Literal
 
 from pipelines.evaluate import ANSWER_SUFFIX
 from pipelines.hf_export import write_dataset_folder
+from storage.objects import as_path
 from storage.catalog import connect
 
 Format = Literal["verl", "trl"]
@@ -84,7 +85,7 @@ def export_rl(root: Path, out: Path, fmt: Format, *, split: str = "train", tasks
               prompt_format: Literal["chat", "text"] = "chat", release: str | None = None) -> int:
     """Write the prompts; returns how many rows. Nothing is written when there is nothing to
     export (an error names the filter)."""
-    rows = _rows(Path(root), split, tasks, levels, release)
+    rows = _rows(as_path(root), split, tasks, levels, release)
     if not rows:
         raise ExportError(f"no {split} instances under {root}"
                           + (f" for tasks {', '.join(tasks)}" if tasks else "")

@@ -21,6 +21,7 @@ from serg.accept import judge, trace_row
 from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
 from serg.prompting import DEFAULT_VERSION, build_messages, template
 from storage.catalog import connect
+from storage.objects import arrow_dataset
 from storage.schema import CacheRow, TraceRow
 from storage.shards import ShardInfo, table_files, write_shard
 
@@ -128,11 +129,11 @@ def _read(root: Path, table: str, task: str, level: int, column: str, values: li
     folder = root / table / f"task={task}" / f"level={level}"
     if not folder.is_dir():
         return []
-    files = [str(p) for p in sorted(folder.glob("*.parquet"))]
+    files = sorted(folder.glob("*.parquet"))
     condition = ds.field(column).isin(values)
     if extra is not None:
         condition = condition & extra
-    return ds.dataset(files, format="parquet").to_table(columns=columns, filter=condition).to_pylist()
+    return arrow_dataset(files).to_table(columns=columns, filter=condition).to_pylist()
 
 
 def load_chunk(root: Path, chunk: SergChunk, multimodal: bool) -> tuple[list[dict], dict[str, str]]:

@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from storage import ledger
+from storage.objects import ObjectPath, arrow_dataset, as_path, parquet_source
 from storage.schema import TABLES, arrow_schema
 from storage.shards import release_root, table_files
 
@@ -66,8 +67,9 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None,
             dedupe: bool = True) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with a view per table over the shards under `root` (or, with
     `release`, over that release's frozen shards). `dedupe=False` shows every stored row (the
-    build planner needs each index that drew an already-stored puzzle)."""
-    root = Path(root)
+    build planner needs each index that drew an already-stored puzzle). An object-store root is
+    read by Arrow (as in `sandbox`): DuckDB itself never needs its httpfs extension."""
+    root = as_path(root)
     if release is not None:
         root = release_root(root, release)
     held = ledger.lease(root)
@@ -75,7 +77,10 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None,
     weakref.finalize(con, held.release)  # the snapshot stays held while the connection lives
     for name, model in (tables or TABLES).items():
         files = table_files(root, name, held.snapshot)
-        if files:
+        if files and isinstance(root, ObjectPath):
+            con.register(f"_shards_{name}", arrow_dataset(files, arrow_schema(model)))
+            _create_view(con, name, f"_shards_{name}", dedupe)
+        elif files:
             source = ("read_parquet([" + ", ".join(map(_quote, files))
                       + "], union_by_name = true, hive_partitioning = false)")
             try:
@@ -112,7 +117,7 @@ def _readable(table: str, files: list[Path]) -> list[Path]:
     good = []
     for path in files:
         try:
-            pq.read_metadata(path)
+            pq.read_metadata(parquet_source(path))
             good.append(path)
         except Exception as error:  # noqa: BLE001 (any damage: skip the file, say which)
             warnings.warn(f"{table}: skipping unreadable shard {path} ({type(error).__name__}); "
@@ -154,9 +159,7 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None,
     configuration is locked, so no statement or function can read, write, attach or install
     anything, or raise its own limits. `checked`: shards whose footer cannot be read are left
     out, with a warning naming each (`helix check` quarantines them)."""
-    import pyarrow.dataset as ds
-
-    root = Path(root)
+    root = as_path(root)
     if release is not None:
         root = release_root(root, release)
     held = ledger.lease(root)
@@ -168,13 +171,12 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None,
     for name in views():
         schema = arrow_schema(TABLES[name])
         files = table_files(root, name, held.snapshot)
-        files = [str(f) for f in (_readable(name, files) if checked else files)]
-        # the canonical schema: shards written before a column existed read it as NULL
+        files = _readable(name, files) if checked else files
         try:
-            data = ds.dataset(files, format="parquet", schema=schema) if files else None
+            data = arrow_dataset(files, schema) if files else None
         except (OSError, pa.ArrowInvalid):  # a listed shard gone or unreadable: serve the others
-            files = [str(f) for f in _readable(name, [Path(f) for f in files])]
-            data = ds.dataset(files, format="parquet", schema=schema) if files else None
+            files = _readable(name, files)
+            data = arrow_dataset(files, schema) if files else None
         if data is None:
             data = pa.Table.from_pylist([], schema=schema)
         con.register(f"_shards_{name}", data)

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import time
 import zlib
 from datetime import datetime, timezone
@@ -53,6 +52,7 @@ from PIL import Image as PILImage
 from pydantic import BaseModel
 
 from storage import ledger
+from storage.objects import arrow_dataset, as_path, move, parquet_source
 from storage.maintenance import sha256, writer_lock
 from storage.schema import RUN_TABLES, TABLES, arrow_schema
 from storage.shards import MANIFEST_DIR, TMP_DIR, write_json_atomic
@@ -179,7 +179,7 @@ def check_shard(root: Path, table: str, path: Path, recorded: dict[str, set[str]
             problem("checksum", f"sha256 {seen['sha256'][:16]}... differs from the manifest's "
                                 f"{sorted(wanted)[0][:16]}...")
     try:
-        handle = pq.ParquetFile(path)
+        handle = pq.ParquetFile(parquet_source(path))
     except Exception as error:  # ArrowInvalid, OSError, and worse on damaged footers
         problem("unreadable", f"Parquet footer: {type(error).__name__}: {error}")
         return problems, seen
@@ -234,7 +234,7 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
     missing ones) unless told not to. A damaged ledger is rebuilt first (it is reported as a
     problem either way). The scan takes no lock; repairs take the writer lock."""
     started = time.perf_counter()
-    root = Path(root)
+    root = as_path(root)
     report = CheckReport(root=str(root))
     tables = list(tables or TABLES)
     for table in tables:
@@ -331,7 +331,7 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
                     continue
                 destination = target / relative
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, destination)
+                move(source, destination)
                 report.quarantined.append(relative)
             if report.quarantined:
                 report.quarantine_dir = str(target)
@@ -349,11 +349,10 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
 
 def split_overlaps(files: list[Path]) -> list[Problem]:
     """One `overlap` problem per pair of splits that share instance ids."""
-    import pyarrow.dataset as ds
 
     if not files:
         return []
-    table = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=["id", "split", "task"])
+    table = arrow_dataset(files).to_table(columns=["id", "split", "task"])
     splits_of: dict[str, set[str]] = {}
     task_of: dict[str, str] = {}
     for id_, split, task in zip(table["id"].to_pylist(), table["split"].to_pylist(), table["task"].to_pylist()):
@@ -378,5 +377,5 @@ def split_overlaps(files: list[Path]) -> list[Problem]:
 
 def list_quarantine(root: Path) -> list[Path]:
     """Quarantined shard files, oldest stamp first."""
-    base = Path(root) / QUARANTINE_DIR
+    base = as_path(root) / QUARANTINE_DIR
     return sorted(base.glob("*/*/task=*/level=*/*.parquet")) if base.is_dir() else []

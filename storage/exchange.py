@@ -39,6 +39,7 @@ from generators import registry as generators
 from common.hashing import canonical_json, stable_hash
 from generators.base import instance_id
 from storage.errors import StoreError
+from storage.objects import arrow_dataset
 from storage.schema import Image, InstanceRow
 from storage.shards import ShardInfo, table_files, write_json_atomic, write_shard
 from verifiers import official
@@ -167,10 +168,10 @@ def counts(members: Iterable[Member]) -> dict[str, Any]:
 
 def read_instances(root: Path, ids: list[str], columns: list[str] | None = None) -> dict[str, dict]:
     """Instance rows by id, straight from the shards (pictures included when asked for)."""
-    files = [str(p) for p in table_files(root, "instances")]
+    files = table_files(root, "instances")
     if not files or not ids:
         return {}
-    table = ds.dataset(files, format="parquet").to_table(
+    table = arrow_dataset(files).to_table(
         columns=columns, filter=ds.field("id").isin(sorted(set(ids))))
     out: dict[str, dict] = {}
     for row in table.to_pylist():
@@ -485,10 +486,10 @@ def instance_row(row: PublishedRow, task_name: str, state: dict) -> InstanceRow:
 
 def _stored_splits(root: Path) -> dict[str, set[str]]:
     """Instance id -> the splits it is stored in."""
-    files = [str(p) for p in table_files(root, "instances")]
+    files = table_files(root, "instances")
     if not files:
         return {}
-    table = ds.dataset(files, format="parquet").to_table(columns=["id", "split"])
+    table = arrow_dataset(files).to_table(columns=["id", "split"])
     out: dict[str, set[str]] = {}
     for id_, split in zip(table["id"].to_pylist(), table["split"].to_pylist()):
         out.setdefault(id_, set()).add(split)

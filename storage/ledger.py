@@ -24,6 +24,14 @@ the intents it folded.
 Commits are serialised by `_store/commit.lock`; they are short (no data is read), unlike the
 writer lock, which serialises whole builds. flock is per host: a store shared by several machines
 needs a file system with working flock (NFSv4, Lustre), as the writer lock already does.
+
+On an object store (`s3://`, storage/objects.py) there is no rename and no flock, and the same
+guarantees come from conditional writes: a shard is one PUT to its final key (visible to nobody
+until a snapshot lists it), its intent is written after it, a commit *creates* the next snapshot
+object only if no other commit created that number first (If-None-Match; the loser re-reads and
+tries again), and the current snapshot is the highest number listed (no pointer to go stale). A
+snapshot stays readable, and its shards in place, for HELIX_OBJECT_GRACE_S (3600 s) after a
+newer one replaced it: the grace period is what a lease is on a folder, and replaces `_trash/`.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from typing import Iterable, Iterator
 from pydantic import BaseModel, ValidationError
 
 from storage.errors import StoreError
+from storage.objects import ObjectPath, as_path, parquet_source
 
 LEDGER_DIR = "_store"
 SNAPSHOT_DIR = "_store/snapshots"
@@ -49,6 +58,7 @@ CURRENT = "_store/CURRENT"
 COMMIT_LOCK = "_store/commit.lock"
 TRASH_DIR = "_trash"
 TABLE_GLOB = "task=*/level=*/*.parquet"
+OBJECT_GRACE_S = float(os.environ.get("HELIX_OBJECT_GRACE_S", "3600"))
 
 
 class LedgerError(StoreError, ValueError):
@@ -114,7 +124,9 @@ def _parse(path: Path, data: bytes, digest: str | None) -> Snapshot:
 
 def current(root: Path) -> Snapshot | None:
     """The committed snapshot (no lease: for writers under the lock and for reports)."""
-    root = Path(root)
+    root = as_path(root)
+    if isinstance(root, ObjectPath):
+        return _object_current(root)
     pointer = _pointer(root)
     if pointer is None:
         return None
@@ -153,7 +165,9 @@ class Lease:
 def lease(root: Path, attempts: int = 50) -> Lease:
     """The current snapshot, held. A commit may retire it between reading CURRENT and locking
     the file: then the file is gone or unlinked, and we read CURRENT again."""
-    root = Path(root)
+    root = as_path(root)
+    if isinstance(root, ObjectPath):
+        return Lease(_object_current(root))  # held by the grace period, not by a lock
     for _ in range(attempts):
         pointer = _pointer(root)
         if pointer is None:
@@ -195,7 +209,8 @@ def folder_files(root: Path, table: str) -> list[Path]:
 class Intent:
     """One shard on its way into the store: `<root>/_store/journal/<id>.json`, locked while the
     write is in progress. A commit folds an intent only once its lock is free (the write ended,
-    or its writer died), so a shard is never judged half-placed; then the intent is deleted."""
+    or its writer died), so a shard is never judged half-placed; then the intent is deleted.
+    (Object stores: see `record`.)"""
 
     def __init__(self, path: Path, handle):
         self.path, self._handle = path, handle
@@ -211,6 +226,8 @@ class Intent:
 def intend(root: Path, entry: Entry) -> Intent:
     """Record a shard before it is renamed into place (durable: fsync). A writer killed after
     this and before the rename leaves an intent without a file, which a commit drops."""
+    if isinstance(root, ObjectPath):
+        raise TypeError("intend() is for folders; object stores use record()")
     root = Path(root)
     if not (root / CURRENT).exists():
         # the first snapshot (adopting a pre-ledger store's shards) comes before any intent is
@@ -235,7 +252,17 @@ def intend(root: Path, entry: Entry) -> Intent:
     return Intent(path, handle)
 
 
+def record(root: ObjectPath, entry: Entry) -> None:
+    """An object store's intent: written once the shard's object is complete (a PUT is whole or
+    absent, so there is no in-progress state to lock). A writer killed before this leaves an
+    object no snapshot lists: invisible, and reported by `helix check`."""
+    name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
+    (root / JOURNAL_DIR / f"{name}.json").write_bytes(entry.model_dump_json().encode())
+
+
 def _in_progress(path: Path) -> bool:
+    if isinstance(path, ObjectPath):
+        return False
     try:
         with open(path, "rb") as probe:
             try:
@@ -291,7 +318,7 @@ def _adopt(root: Path, tables: Iterable[str]) -> list[Entry]:
     for table in tables:
         for path in folder_files(root, table):
             try:
-                rows = pq.ParquetFile(path).metadata.num_rows
+                rows = pq.ParquetFile(parquet_source(path)).metadata.num_rows
                 out.append(Entry(table=table, path=str(path.relative_to(root)), rows=rows,
                                  bytes=path.stat().st_size, sha256=file_sha256(path)))
             except Exception:  # noqa: BLE001 (any damage: leave it for `helix check`)
@@ -301,7 +328,7 @@ def _adopt(root: Path, tables: Iterable[str]) -> list[Entry]:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -341,7 +368,10 @@ def commit(root: Path, operation: str, *, remove: Iterable[str] = (), add: Itera
     shard)."""
     from storage.schema import TABLES
 
-    root = Path(root)
+    root = as_path(root)
+    if isinstance(root, ObjectPath):
+        return _object_commit(root, operation, remove=list(remove), add=list(add),
+                              rebuild=rebuild, fold=fold)
     journal = root / JOURNAL_DIR
     if not (rebuild or add or (root / CURRENT).exists() or (journal.is_dir() and any(journal.glob("*.json")))
             or any(folder_files(root, t) for t in TABLES)):
@@ -447,3 +477,120 @@ def retained(root: Path) -> set[str]:
         except (OSError, ValidationError):
             continue
     return out
+
+
+# ---------------------------------------------------------------- object stores
+
+
+def _object_seqs(root: ObjectPath) -> list[tuple[int, float]]:
+    """(seq, committed at: the object's mtime) of every snapshot object, oldest first."""
+    import pyarrow.fs as pafs
+
+    folder = root / SNAPSHOT_DIR
+    try:
+        infos = folder.fs.get_file_info(pafs.FileSelector(folder.fs_path, allow_not_found=True))
+    except OSError as error:
+        from storage.objects import _store_error
+        raise _store_error(folder, error) from None
+    out = []
+    for info in infos:
+        stem = info.base_name.removesuffix(".json")
+        if info.base_name.endswith(".json") and stem.isdigit():
+            out.append((int(stem), info.mtime.timestamp() if info.mtime else 0.0))
+    return sorted(out)
+
+
+def _object_read(root: ObjectPath, seq: int) -> Snapshot | None:
+    path = _snapshot_path(root, seq)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None  # retired between the listing and now
+    return _parse(path, data, None)  # one PUT: whole or absent, never torn
+
+
+def _object_current(root: ObjectPath) -> Snapshot | None:
+    for _ in range(50):
+        seqs = _object_seqs(root)
+        if not seqs:
+            return None
+        snapshot = _object_read(root, seqs[-1][0])
+        if snapshot is not None:
+            return snapshot
+    raise LedgerError(f"could not read a snapshot of {root} (commits too frequent?)")
+
+
+def _object_commit(root: ObjectPath, operation: str, *, remove: list[str], add: list[Entry],
+                   rebuild: bool, fold: bool) -> Snapshot:
+    """`commit` on an object store: optimistic. Build seq N+1 from snapshot N and create it only
+    if absent; when another commit created N+1 first, start again from it."""
+    from storage.schema import TABLES
+
+    journal = root / JOURNAL_DIR
+    for _ in range(200):
+        seqs = _object_seqs(root)
+        base = None if rebuild or not seqs else _object_read(root, seqs[-1][0])
+        if seqs and base is None and not rebuild:
+            continue  # retired under us: list again
+        intents = sorted(journal.glob("*.json")) if fold else []
+        if base is None:
+            if not (rebuild or add or seqs or intents or any(folder_files(root, t) for t in TABLES)):
+                return Snapshot(seq=0, committed_at=datetime.now(timezone.utc).isoformat(),
+                                operation=operation)
+            shards = {e.path: e for e in _adopt(root, TABLES)} if rebuild or not intents else {}
+        else:
+            shards = base.by_path()
+        changed = base is None
+        for path in intents:
+            changed = True
+            entry = _read_intent(path)
+            if entry is None:
+                continue
+            try:
+                placed = (root / entry.path).stat().st_size == entry.bytes
+            except FileNotFoundError:
+                placed = False
+            if placed:
+                shards[entry.path] = entry
+        for path in remove:
+            if shards.pop(str(path), None) is not None:
+                changed = True
+        for entry in add:
+            shards[entry.path] = entry
+            changed = True
+        if not changed:
+            _object_retire(root, base, seqs)
+            return base
+        seq = seqs[-1][0] + 1 if seqs else 1
+        snapshot = Snapshot(seq=seq, parent=base.seq if base else None,
+                            committed_at=datetime.now(timezone.utc).isoformat(), operation=operation,
+                            shards=sorted(shards.values(), key=lambda e: e.path))
+        if _snapshot_path(root, seq).create(snapshot.model_dump_json(indent=1).encode()) is None:
+            continue  # another commit took this number: fold again on top of it
+        for path in intents:  # in the snapshot now (a later commit would fold them harmlessly)
+            path.unlink(missing_ok=True)
+        _object_retire(root, snapshot, seqs + [(seq, time.time())])
+        return snapshot
+    raise LedgerError(f"could not commit to {root}: 200 tries lost to other commits")
+
+
+def _object_retire(root: ObjectPath, now: Snapshot, seqs: list[tuple[int, float]]) -> None:
+    """Delete snapshots replaced more than the grace period ago, and the shards only they list
+    (no reader can still be using them: a reader takes the newest snapshot and finishes within
+    the grace period)."""
+    deadline = time.time() - OBJECT_GRACE_S
+    older = [(seq, at) for seq, at in seqs if seq < now.seq]
+    successor = {seq: at for (seq, _), (_, at) in zip(seqs, seqs[1:])}
+    expired = [seq for seq, _ in older if successor.get(seq, time.time()) < deadline]
+    if not expired:
+        return
+    keep = {e.path for e in now.shards} | {e.path for e in pending(root)}
+    for seq, _ in older:
+        if seq not in expired:
+            held = _object_read(root, seq)
+            keep |= {e.path for e in held.shards} if held else set()
+    for seq in expired:
+        snapshot = _object_read(root, seq)
+        for relative in sorted({e.path for e in snapshot.shards} - keep) if snapshot else []:
+            (root / relative).unlink(missing_ok=True)
+        _snapshot_path(root, seq).unlink(missing_ok=True)

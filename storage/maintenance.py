@@ -10,8 +10,12 @@ immutable releases, and statistics.
   versions dropped) and commits the swap at once. The old files stay where they are while a
   reader holds a snapshot that lists them, then move to `<root>/_trash/<stamp>/`;
   `purge_trash` removes old trash.
-- A release hard-links every current shard into `<root>/_releases/<name>/` and records row
-  counts and sha256 in `release.json`: later compaction or purges cannot change it.
+- A release hard-links every current shard into `<root>/_releases/<name>/` (on an object store:
+  server-side copies) and records row counts and sha256 in `release.json`: later compaction or
+  purges cannot change it.
+- On an object store (`s3://`) the writer lock is a lease object renewed while held
+  (storage/objects.py), and retired shards are deleted after the ledger's grace period instead
+  of moving to `_trash/`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import pyarrow.parquet as pq
 
 from storage import ledger
 from storage.errors import StoreError
+from storage.objects import LockLost, ObjectPath, object_lock, parquet_source
 from storage.schema import TABLES
 from storage.shards import (RELEASE_DIR, ReleaseError, check_release_name, release_root,
                             table_files, write_json_atomic, write_shard)
@@ -71,6 +76,10 @@ def writer_lock(root: Path, timeout_s: float | None = None, poll_s: float = 0.2,
 
     timeout_s = LOCK_TIMEOUT_S if timeout_s is None else timeout_s
     announce = announce or (lambda line: print(line, file=sys.stderr, flush=True))
+    if isinstance(root, ObjectPath):
+        with _object_writer_lock(root, timeout_s, poll_s, announce, commit):
+            yield
+        return
     root.mkdir(parents=True, exist_ok=True)
     handle = open(root / LOCK_FILE, "a+")
     started = time.monotonic()
@@ -118,6 +127,38 @@ def writer_lock(root: Path, timeout_s: float | None = None, poll_s: float = 0.2,
             handle.close()
 
 
+def _holder_line() -> str:
+    import sys
+
+    return (f"pid {os.getpid()} on {socket.gethostname()} since "
+            f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}: "
+            f"{' '.join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:200]}")
+
+
+@contextmanager
+def _object_writer_lock(root: ObjectPath, timeout_s: float, poll_s: float, announce,
+                        commit: bool) -> Iterator[None]:
+    """The writer lock of an object store: `<root>/_lock` as a lease object (storage/objects.py)."""
+    try:
+        with object_lock(root / LOCK_FILE, _holder_line(), timeout_s=timeout_s,
+                         poll_s=max(poll_s, 0.5), announce=announce):
+            if commit:
+                ledger.commit(root, "writer lock: recover")
+            failed = True
+            try:
+                yield
+                failed = False
+            finally:
+                try:
+                    if commit:
+                        ledger.commit(root, "writer lock: release")
+                except Exception:
+                    if not failed:
+                        raise
+    except LockLost as error:
+        raise LockTimeout(str(error)) from None
+
+
 sha256 = ledger.file_sha256
 
 
@@ -153,7 +194,7 @@ def compact(root: Path, *, current_versions: dict[str, int] | None = None, min_f
                 inputs = list(files)
             if not inputs:
                 continue
-            data = pa.concat_tables([pq.read_table(f) for f in inputs], promote_options="permissive")
+            data = pa.concat_tables([pq.read_table(parquet_source(f)) for f in inputs], promote_options="permissive")
             rows_in = data.num_rows
             if table == "instances" and version is not None:
                 data = data.filter(pc.equal(data["task_version"], version))
@@ -191,12 +232,12 @@ def _partitions(root: Path, table: str, snapshot: ledger.Snapshot | None) -> dic
 
 
 def _has_other_version(path: Path, version: int) -> bool:
-    column = pq.read_table(path, columns=["task_version"])["task_version"]
+    column = pq.read_table(parquet_source(path), columns=["task_version"])["task_version"]
     return bool(pc.any(pc.not_equal(column, version)).as_py())
 
 
 def _ids(files: list[Path]) -> set[str]:
-    return {i for f in sorted(files) for i in pq.read_table(f, columns=["id"])["id"].to_pylist()}
+    return {i for f in sorted(files) for i in pq.read_table(parquet_source(f), columns=["id"])["id"].to_pylist()}
 
 
 def _dedup(table: pa.Table, prefer_best: bool = False, per_index: bool = False) -> pa.Table:
@@ -231,47 +272,65 @@ def purge_trash(root: Path, older_than_s: float = 3600.0) -> int:
 
 
 def create_release(root: Path, name: str, note: str = "") -> dict:
-    """Freeze the committed shards as release `name` (hard links + manifest). Call under the
-    lock. Each shard is hashed as it is linked and must match the ledger's sha256: a release never
-    freezes a shard that changed after it was written."""
+    """Freeze the committed shards as release `name` (hard links, or on an object store
+    server-side copies, + manifest). Call under the lock. Each shard is hashed as it is frozen and
+    must match the ledger's sha256: a release never freezes a shard that changed after it was
+    written. The release appears at once: a folder renamed into place, or on an object store
+    `release.json` created last (only if absent), so a killed creation leaves no release."""
     check_release_name(name)
     folder = root / RELEASE_DIR / name
-    if folder.exists():
+    on_objects = isinstance(root, ObjectPath)
+    if (folder / "release.json").exists() if on_objects else folder.exists():
         raise ReleaseError(f"release {name!r} exists already (releases are immutable)")
-    staging = root / RELEASE_DIR / f".{name}.{os.getpid()}.tmp"
+    # objects: the copies go straight to their place, invisible until release.json exists
+    staging = folder if on_objects else root / RELEASE_DIR / f".{name}.{os.getpid()}.tmp"
     snapshot = ledger.current(root)
     recorded = snapshot.by_path() if snapshot else {}
     shards = []
+    done = False
     try:
         for table in TABLES:
             for path in table_files(root, table, snapshot):
                 relative = path.relative_to(root)
                 target = staging / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.link(path, target)  # same bytes, no copy; survives the original's retirement
+                if on_objects:
+                    path.copy_to(target)  # objects are immutable: the copy cannot change later
+                else:
+                    os.link(path, target)  # same bytes, no copy; survives the original's retirement
                 digest = sha256(target)
                 entry = recorded.get(str(relative))
                 if entry is not None and entry.sha256 != digest:
                     raise ReleaseError(f"shard {relative} no longer matches the sha256 it was written "
                                        "with; run `helix check` (it quarantines it) and rebuild first")
                 shards.append({"table": table, "path": str(relative), "bytes": path.stat().st_size,
-                               "rows": pq.ParquetFile(target).metadata.num_rows, "sha256": digest})
+                               "rows": pq.ParquetFile(parquet_source(target)).metadata.num_rows, "sha256": digest})
         distinct = {}  # what a reader of the release sees: one row per id
         for table in TABLES:
             ids: set[str] = set()
             for shard in shards:
                 if shard["table"] == table:
-                    ids.update(pq.read_table(staging / shard["path"], columns=["id"])["id"].to_pylist())
+                    ids.update(pq.read_table(parquet_source(staging / shard["path"]), columns=["id"])["id"].to_pylist())
             distinct[table] = len(ids)
         manifest = {"name": name, "created_at": datetime.now(timezone.utc).isoformat(), "note": note,
                     "snapshot": snapshot.seq if snapshot else None, "shards": shards,
                     "rows": {t: sum(s["rows"] for s in shards if s["table"] == t) for t in TABLES},
                     "distinct": distinct}
-        staging.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(staging / "release.json", manifest)
-        os.replace(staging, folder)
+        if on_objects:
+            body = json.dumps(manifest, indent=2, sort_keys=True, default=str).encode()
+            if (folder / "release.json").create(body) is None:
+                raise ReleaseError(f"release {name!r} was created by another writer meanwhile")
+        else:
+            staging.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(staging / "release.json", manifest)
+            os.replace(staging, folder)
+        done = True
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not on_objects:
+            shutil.rmtree(staging, ignore_errors=True)
+        elif not done and not (folder / "release.json").exists():
+            for path in folder.rglob_files():  # a creation that failed leaves nothing behind
+                path.unlink(missing_ok=True)
     return manifest
 
 

@@ -8,6 +8,9 @@ hashes of the run's parameters: a rerun writes the same names with the same byte
 de-duplicate by id. The run manifest (`<root>/_manifests/<run>.json`) lists every shard of a run
 with its row count and sha256, plus the run's timings; writing it commits the run's shards.
 Releases live under `<root>/_releases/<name>/` with the same layout (`release_root`).
+
+The root may be an object store (`s3://bucket/prefix`, storage/objects.py): a shard is then one
+PUT to its final key, invisible until the ledger commits it, and the JSON files are single PUTs.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from storage import ledger
 from storage.errors import StoreError
+from storage.objects import ObjectPath, ObjectStoreError, as_path
 from storage.schema import TABLES, Row, arrow_schema
 
 TMP_DIR = "_tmp"
@@ -48,13 +52,27 @@ class ShardInfo(BaseModel):
     sha256: str
 
 
-def resolve_root(root: str | os.PathLike | None) -> Path:
-    """The data root: the argument, else $HELIX_DATA_ROOT, else ./data."""
-    return Path(root or os.environ.get("HELIX_DATA_ROOT") or "data").expanduser().resolve()
+Root = Path | ObjectPath  # a folder, or an object-store prefix
 
 
-def ensure_writable(root: Path) -> None:
+def resolve_root(root: str | os.PathLike | ObjectPath | None) -> Root:
+    """The data root: the argument, else $HELIX_DATA_ROOT, else ./data (`s3://...`: an object store)."""
+    chosen = root or os.environ.get("HELIX_DATA_ROOT") or "data"
+    if isinstance(chosen, ObjectPath) or str(chosen).startswith("s3://"):
+        return as_path(str(chosen))
+    return Path(chosen).expanduser().resolve()
+
+
+def ensure_writable(root: Root) -> None:
     """Fail early, before any work, when the data root cannot take shards."""
+    if isinstance(root, ObjectPath):
+        try:
+            probe = root / TMP_DIR / f".probe-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink(missing_ok=True)
+        except ObjectStoreError as error:
+            raise DataRootError(f"data root {error}") from None
+        return
     try:
         if root.exists() and not root.is_dir():
             raise DataRootError(f"data root {root} is not a folder")
@@ -99,12 +117,14 @@ def shard_path(table: str, task: str, level: int, run_id: str, part: int) -> str
     return f"{table}/task={task}/level={level}/part-{run_id}-{part:05d}.parquet"
 
 
-def write_shard(root: Path, table: str, rows: Sequence[Row | dict[str, Any]], *, task: str,
+def write_shard(root: Root, table: str, rows: Sequence[Row | dict[str, Any]], *, task: str,
                 level: int, run_id: str, part: int, commit: bool = True) -> ShardInfo:
     """Validate, write to a temporary file, fsync, journal, rename into place, and (unless
     `commit=False`: bulk writers commit once at the end) commit it to the store's snapshot."""
     data = to_arrow(table, rows)
     relative = shard_path(table, task, level, run_id, part)
+    if isinstance(root, ObjectPath):
+        return _put_shard(root, table, data, relative, commit)
     final = root / relative
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = root / TMP_DIR / f"{uuid.uuid4().hex}.parquet.tmp"
@@ -130,14 +150,33 @@ def write_shard(root: Path, table: str, rows: Sequence[Row | dict[str, Any]], *,
     return info
 
 
+def _put_shard(root: ObjectPath, table: str, data: pa.Table, relative: str, commit: bool) -> ShardInfo:
+    """An object store's shard: the whole file in one PUT to its final key, then its intent.
+    Until a commit lists it no reader sees it, so a writer killed at any point leaves nothing
+    visible (at most an object no snapshot lists)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(data, sink, compression="zstd", row_group_size=512)
+    payload = sink.getvalue().to_pybytes()
+    info = ShardInfo(table=table, path=relative, rows=data.num_rows, bytes=len(payload),
+                     sha256=hashlib.sha256(payload).hexdigest())
+    (root / relative).write_bytes(payload)
+    ledger.record(root, ledger.Entry(**info.model_dump()))
+    if commit:
+        ledger.commit(root, f"write {relative}")
+    return info
+
+
 def write_json_atomic(path: Path, obj: Any) -> None:
+    if isinstance(path, ObjectPath):  # one PUT: whole or absent
+        path.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(json.dumps(obj, indent=2, sort_keys=True, default=str))
     os.replace(tmp, path)
 
 
-def write_manifest(root: Path, run_id: str, *, config: dict[str, Any],
+def write_manifest(root: Root, run_id: str, *, config: dict[str, Any],
                    shards: Iterable[ShardInfo], extra: dict[str, Any] | None = None) -> Path:
     """Commit the store (the run's shards become visible) and write the run's report."""
     snapshot = ledger.commit(root, f"run {run_id}")
@@ -155,7 +194,7 @@ def write_manifest(root: Path, run_id: str, *, config: dict[str, Any],
     return path
 
 
-def repair_manifest(root: Path, run_id: str, *, config: dict[str, Any], kind: str) -> Path | None:
+def repair_manifest(root: Root, run_id: str, *, config: dict[str, Any], kind: str) -> Path | None:
     """A run killed after its last shard and before its report leaves no run manifest; the
     rerun has nothing to build. Write the report from the committed shards of that run (their
     sha256 as written; no timings: those died with the run). None when there is nothing to do."""
@@ -172,11 +211,11 @@ def repair_manifest(root: Path, run_id: str, *, config: dict[str, Any], kind: st
         "note": "written by a later run: the run that built these shards ended before its report"})
 
 
-def read_manifest(root: Path, run_id: str) -> dict[str, Any]:
+def read_manifest(root: Root, run_id: str) -> dict[str, Any]:
     return json.loads((root / MANIFEST_DIR / f"{run_id}.json").read_text())
 
 
-def table_files(root: Path, table: str, snapshot: Any = None) -> list[Path]:
+def table_files(root: Root, table: str, snapshot: Any = None) -> list[Path]:
     """The table's shards in the committed snapshot (`snapshot`: a leased one; default: the
     current one), or in its folders for a store without a ledger (a release's frozen copy)."""
     if snapshot is None:
@@ -198,7 +237,7 @@ def check_release_name(name: str) -> str:
     return name
 
 
-def release_root(root: Path, name: str) -> Path:
+def release_root(root: Root, name: str) -> Path:
     """The folder of release `name`; ReleaseError when the name is not a valid or stored one."""
     folder = root / RELEASE_DIR / check_release_name(name)
     if not (folder / "release.json").exists():
