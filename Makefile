@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 # prefect and vllm cannot share an environment: this is the orchestration + training (CPU) set
-EXTRAS ?= orchestrate,train,rl,mlflow,dev
+EXTRAS ?= orchestrate,train,rl,mlflow,s3,dev
 # pip on this machine kind warns about every local index folder it skips; keep the log readable
 PIP_FILTER := grep -v "^WARNING: Location 'file://" || true
 

@@ -23,8 +23,8 @@ from pipelines.benchmark import (MAX_REPLACEMENTS, BenchChunk, BenchChunkResult,
                                  stored_ids, summary_table)
 from pipelines.build import Level, TaskName
 from pipelines.progress import Progress
-from storage.objects import as_path
 from storage.exchange import Benchmark, counts, save_benchmark
+from storage.objects import as_path
 from storage.shards import ensure_writable, resolve_root, write_manifest
 
 BATCH_CHUNKS = 64

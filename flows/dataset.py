@@ -26,8 +26,8 @@ from pipelines.report import write_png
 from serg.elaborate import Endpoint
 from serg.pipeline import SergConfig
 from storage import ledger
-from storage.objects import as_path
 from storage.maintenance import compact, purge_trash, refresh_stats, writer_lock
+from storage.objects import as_path
 from storage.shards import ensure_writable, repair_manifest, resolve_root, write_manifest
 
 BATCH_CHUNKS = 64  # chunks per Prefect task

@@ -21,6 +21,7 @@ from common.hashing import stable_hash
 from generators.base import CATEGORIES, LEVELS
 from storage.catalog import connect
 from storage.exchange import Benchmark, ExchangeError, Member, load_benchmark, read_instances
+from storage.objects import save_figure
 from storage.schema import EvalRow
 from storage.shards import ShardInfo, write_shard
 from verifiers.registry import verify
@@ -285,7 +286,7 @@ def plots(reports: list[ModeReport], folder: Path, stem: str) -> list[Path]:
     axes[0][0].set_ylabel("accuracy (%)")
     axes[0][-1].legend(fontsize=7)
     path = folder / f"{stem}-levels.png"
-    fig.savefig(path, dpi=90)
+    save_figure(fig, path, dpi=90)
     plt.close(fig)
     paths.append(path)
 
@@ -311,7 +312,7 @@ def plots(reports: list[ModeReport], folder: Path, stem: str) -> list[Path]:
     ax.set_title("Image vs text-only gap")
     ax.legend(fontsize=7)
     path = folder / f"{stem}-gap.png"
-    fig.savefig(path, dpi=90)
+    save_figure(fig, path, dpi=90)
     plt.close(fig)
     paths.append(path)
     return paths

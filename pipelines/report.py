@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from storage.catalog import connect
+from storage.objects import save_figure
 
 SUMMARY_SQL = """
 SELECT i.task, any_value(i.category) AS category, count(*) AS instances,
@@ -65,6 +66,6 @@ def write_png(summary_rows: list[dict], path: Path) -> Path:
                 if v == v:
                     ax.text(x, y, fmt.format(v), ha="center", va="center", fontsize=7, color="white")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
+    save_figure(fig, path, dpi=90)
     plt.close(fig)
     return path

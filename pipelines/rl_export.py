@@ -23,8 +23,8 @@ from typing import Literal
 
 from pipelines.evaluate import ANSWER_SUFFIX
 from pipelines.hf_export import write_dataset_folder
-from storage.objects import as_path
 from storage.catalog import connect
+from storage.objects import as_path
 
 Format = Literal["verl", "trl"]
 Variant = Literal["text", "image"]

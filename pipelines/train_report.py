@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from storage.objects import save_figure
+
 
 def read_steps(run_dir: Path) -> list[dict[str, Any]]:
     path = run_dir / "steps.jsonl"
@@ -45,7 +47,7 @@ def plot_curves(rows: list[dict[str, Any]], out: Path, title: str,
     fig.suptitle(title)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=90)
+    save_figure(fig, out, dpi=90)
     plt.close(fig)
     return out
 

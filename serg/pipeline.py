@@ -21,7 +21,7 @@ from serg.accept import judge, trace_row
 from serg.elaborate import Completion, ElaborationClient, Endpoint, Sampling
 from serg.prompting import DEFAULT_VERSION, build_messages, template
 from storage.catalog import connect
-from storage.objects import arrow_dataset
+from storage.objects import arrow_dataset, save_figure
 from storage.schema import CacheRow, TraceRow
 from storage.shards import ShardInfo, table_files, write_shard
 
@@ -304,7 +304,7 @@ def length_plot(root: Path, path: Path, model: str | None = None) -> Path:
     ax.set_title("Trace length: rule-based skeleton vs elaborated vs direct")
     ax.legend()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
+    save_figure(fig, path, dpi=90)
     plt.close(fig)
     return path
 

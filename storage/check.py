@@ -52,8 +52,8 @@ from PIL import Image as PILImage
 from pydantic import BaseModel
 
 from storage import ledger
-from storage.objects import arrow_dataset, as_path, move, parquet_source
 from storage.maintenance import sha256, writer_lock
+from storage.objects import arrow_dataset, as_path, move, parquet_source
 from storage.schema import RUN_TABLES, TABLES, arrow_schema
 from storage.shards import MANIFEST_DIR, TMP_DIR, write_json_atomic
 

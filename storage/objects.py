@@ -120,6 +120,9 @@ class ObjectPath:
     def __repr__(self) -> str:
         return f"ObjectPath({str(self)!r})"
 
+    def as_uri(self) -> str:
+        return str(self)
+
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, ObjectPath) and (self.bucket, self.key) == (other.bucket, other.key)
 
@@ -508,3 +511,13 @@ def object_lock(path: ObjectPath, holder: str, *, timeout_s: float, poll_s: floa
                            f"for over {ttl:.0f} s); check the store with `helix check`")
 
     return held()
+
+
+def save_figure(fig: Any, path: Any, **options: Any) -> None:
+    """`fig.savefig` to a local path, or into one object (matplotlib writes to a buffer first)."""
+    if isinstance(path, ObjectPath):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=path.suffix.lstrip(".") or "png", **options)
+        path.write_bytes(buffer.getvalue())
+        return
+    fig.savefig(path, **options)
