@@ -78,7 +78,7 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None,
     for name, model in (tables or TABLES).items():
         files = table_files(root, name, held.snapshot)
         if files and isinstance(root, ObjectPath):
-            con.register(f"_shards_{name}", arrow_dataset(files, arrow_schema(model)))
+            con.register(f"_shards_{name}", arrow_dataset(files, arrow_schema(model), _sizes(root, held)))
             _create_view(con, name, f"_shards_{name}", dedupe)
         elif files:
             source = ("read_parquet([" + ", ".join(map(_quote, files))
@@ -97,6 +97,13 @@ def connect(root: Path, tables: dict | None = None, release: str | None = None,
             con.register(f"_empty_{name}", empty)
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")
     return con
+
+
+def _sizes(root, held: ledger.Lease) -> dict[str, int] | None:
+    """Object key -> bytes of the held snapshot's shards (what an object store would be asked)."""
+    if not isinstance(root, ObjectPath) or held.snapshot is None:
+        return None
+    return {(root / e.path).fs_path: e.bytes for e in held.snapshot.shards}
 
 
 def _create_view(con: duckdb.DuckDBPyConnection, name: str, source: str, dedupe: bool = True) -> None:
@@ -173,10 +180,10 @@ def sandbox(root: Path, release: str | None = None, memory: str | None = None,
         files = table_files(root, name, held.snapshot)
         files = _readable(name, files) if checked else files
         try:
-            data = arrow_dataset(files, schema) if files else None
+            data = arrow_dataset(files, schema, _sizes(root, held)) if files else None
         except (OSError, pa.ArrowInvalid):  # a listed shard gone or unreadable: serve the others
             files = _readable(name, files)
-            data = arrow_dataset(files, schema) if files else None
+            data = arrow_dataset(files, schema, _sizes(root, held)) if files else None
         if data is None:
             data = pa.Table.from_pylist([], schema=schema)
         con.register(f"_shards_{name}", data)

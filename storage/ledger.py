@@ -194,7 +194,27 @@ def table_paths(root: Path, table: str, snapshot: Snapshot | None) -> list[Path]
     """The table's shard files: the snapshot's, or (a store without a ledger) the folder's."""
     if snapshot is not None:
         return [root / p for p in snapshot.files(table)]
+    if isinstance(root, ObjectPath):
+        # an object store is written only through its ledger (no pre-ledger stores to adopt):
+        # without a snapshot, only a release's manifest says which objects are its shards
+        return _release_paths(root, table)
     return folder_files(root, table)
+
+
+def _release_paths(root: ObjectPath, table: str) -> list[ObjectPath]:
+    import json
+
+    try:
+        manifest = json.loads((root / "release.json").read_bytes())
+    except FileNotFoundError:
+        return []
+    except ValueError as error:
+        raise LedgerError(f"release file {root / 'release.json'} is damaged ({error})") from None
+    try:
+        return sorted(root / s["path"] for s in manifest.get("shards", [])
+                      if isinstance(s, dict) and s.get("table") == table and isinstance(s.get("path"), str))
+    except ValueError as error:  # a path with '..'
+        raise LedgerError(f"release file {root / 'release.json'} is damaged ({error})") from None
 
 
 def folder_files(root: Path, table: str) -> list[Path]:
