@@ -2,6 +2,11 @@
 
 Every flow that fans out over Ray enters `ray_session(...)` around its fan-out instead of pairing
 `ray.init` with its own `try/finally: ray.shutdown()`.
+
+On a cluster the workers write shards themselves, so an object-store data root must be reachable
+from every node: the driver passes on where the store is (endpoint and region, `FORWARDED`) in
+the job's runtime environment, never credentials; nodes take those from their own environment
+(an instance role, a Kubernetes secret), as Ray's cluster launcher and KubeRay provide them.
 """
 
 from __future__ import annotations
@@ -11,6 +16,10 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from storage.processes import reap_ray_session
+
+
+FORWARDED = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_DEFAULT_REGION", "AWS_REGION",
+             "HELIX_OBJECT_GRACE_S", "HELIX_OBJECT_LOCK_TTL_S")
 
 
 @contextmanager
@@ -26,7 +35,9 @@ def ray_session(address: str | None, workers: int) -> Iterator[bool]:
     # a local, single-user Ray needs no auth token in the home folder (Ray 2.60 writes one)
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     if address:
-        ray.init(address=address, log_to_driver=False, configure_logging=False)
+        forwarded = {k: os.environ[k] for k in FORWARDED if os.environ.get(k)}
+        ray.init(address=address, log_to_driver=False, configure_logging=False,
+                 runtime_env={"env_vars": forwarded} if forwarded else None)
     else:
         context = ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
                            configure_logging=False)

@@ -111,6 +111,21 @@ def _pointer(root: Path) -> tuple[int, str] | None:
     return int(parts[0]), parts[1]
 
 
+def pointer(root: Path) -> tuple[int, str] | None:
+    """(seq, sha256 of its bytes) of the committed snapshot: what a run records as the state of
+    the store it read. None when the store has no ledger yet."""
+    root = as_path(root)
+    if isinstance(root, ObjectPath):
+        seqs = _object_seqs(root)
+        for seq, _ in reversed(seqs):
+            try:
+                return seq, hashlib.sha256(_snapshot_path(root, seq).read_bytes()).hexdigest()
+            except FileNotFoundError:
+                continue
+        return None
+    return _pointer(root)
+
+
 def _parse(path: Path, data: bytes, digest: str | None) -> Snapshot:
     if digest is not None and hashlib.sha256(data).hexdigest() != digest:
         raise LedgerError(f"store snapshot {path} does not match its checksum in {CURRENT} "

@@ -329,3 +329,39 @@ def test_a_two_node_ray_cluster_builds_into_the_object_store_as_one_local_node_d
     sql = "select id, md5(question || answer) from instances order by id"
     assert query(remote, sql) == query(local, sql)
     assert len(query(remote, sql)[1]) > 20
+
+
+@pytest.mark.slow
+def test_benchmark_evaluation_and_serg_flows_on_an_object_store(s3, capsys):
+    """The other flows (benchmark build on local Ray, evaluation, SERG) and their reports, on an
+    object-store root, against the OpenAI-compatible test double (tests/openai_double.py)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from tests.openai_double import OpenAIDouble, Reply
+    from tests.test_serg import elaboration, skeleton_answer
+
+    root = ObjectPath(s3)
+    assert generate(s3) == 0
+    assert main(["benchmark", "build", "--tasks", *TASKS, "--levels", "1", "--per-level", "2",
+                 "--workers", "1", "--name", "tiny", "--data-root", s3]) == 0
+    _, rows = query(root, "select question_text, answer from instances")
+    answers = dict(rows)
+
+    def model(user: str, attempt: int) -> Reply:
+        if "Solution sketch" in user:  # SERG: elaborate the skeleton, keep its answer
+            return Reply(text=elaboration(skeleton_answer(user)))
+        answer = next(a for q, a in answers.items() if q in user)
+        return Reply(text=f"Step by step.\n\\boxed{{{answer}}}")
+
+    with prefect_test_harness(server_startup_timeout=120), OpenAIDouble(model) as double:
+        assert main(["eval", "run", "--local", "--base-url", double.base_url, "--model", "double-7b",
+                     "--benchmark", "tiny", "--modes", "text", "--data-root", s3]) == 0
+        assert main(["serg", "--base-url", double.base_url, "--model", "double-7b", "--workers", "1",
+                     "--tasks", "trapping_rain_water", "--levels", "1", "--data-root", s3]) == 0
+    capsys.readouterr()
+    _, evals = query(root, "select count(*), sum(correct::int) from evals")
+    assert evals == [(4, 4)]
+    _, traces = query(root, "select count(*), sum(accepted::int) from traces where source = 'elaborated'")
+    assert traces[0][0] == 4 and traces[0][1] == 4
+    assert list((root / "reports").glob("*.png"))  # the plots went to the object store too
+    assert main(["check", "--data-root", s3]) == 0

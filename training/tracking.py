@@ -207,7 +207,7 @@ def data_state(cfg: TrainConfig) -> dict[str, Any]:
         manifest = json.loads((release_root(root, cfg.data.release) / "release.json").read_text())
         out.update(release_created_at=manifest.get("created_at"), release_snapshot=manifest.get("snapshot"))
     else:
-        pointer = ledger._pointer(root)  # CURRENT: (seq, sha256 of that snapshot)
+        pointer = ledger.pointer(root)  # (seq, sha256 of that snapshot)
         out["ledger"] = None if pointer is None else {"seq": pointer[0], "sha256": pointer[1]}
     return out
 
