@@ -282,7 +282,9 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
             else:
                 problem = Problem(path=relative, table=table, kind="extra",
                                   detail="no snapshot lists this file and no writer journaled it "
-                                         "(not written by helix, or left by a repair); readers ignore it")
+                                         "(not written by helix, left by a repair, or on an object store "
+                                         "by a writer killed between its PUT and its journal entry); "
+                                         "readers ignore it")
                 report.problems.append(problem)
                 try:
                     bad[relative] = (sha256(path), [problem])

@@ -66,12 +66,18 @@ def resolve_root(root: str | os.PathLike | ObjectPath | None) -> Root:
 def ensure_writable(root: Root) -> None:
     """Fail early, before any work, when the data root cannot take shards."""
     if isinstance(root, ObjectPath):
+        # commits and the writer lock rely on create-only PUTs: an endpoint that ignores
+        # If-None-Match would let two commits overwrite each other, so it is refused up front
+        probe = root / TMP_DIR / f".probe-{uuid.uuid4().hex}"
         try:
-            probe = root / TMP_DIR / f".probe-{uuid.uuid4().hex}"
-            probe.write_bytes(b"")
+            first, second = probe.create(b""), probe.create(b"again")
             probe.unlink(missing_ok=True)
         except ObjectStoreError as error:
             raise DataRootError(f"data root {error}") from None
+        if first is None or second is not None:
+            raise DataRootError(f"data root {root}: the endpoint does not honour conditional writes "
+                                "(If-None-Match: *), which commits and locks need; use AWS S3, MinIO "
+                                "or another server that supports them")
         return
     try:
         if root.exists() and not root.is_dir():
