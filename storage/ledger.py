@@ -622,10 +622,28 @@ def _object_retire(root: ObjectPath, now: Snapshot, seqs: list[tuple[int, float]
     keep = {e.path for e in now.shards} | {e.path for e in pending(root)}
     for seq, _ in older:
         if seq not in expired:
-            held = _object_read(root, seq)
-            keep |= {e.path for e in held.shards} if held else set()
+            keep |= _object_listed(root, seq)
     for seq in expired:
-        snapshot = _object_read(root, seq)
-        for relative in sorted({e.path for e in snapshot.shards} - keep) if snapshot else []:
+        for relative in sorted(_object_listed(root, seq) - keep):
             (root / relative).unlink(missing_ok=True)
         _snapshot_path(root, seq).unlink(missing_ok=True)
+        _LISTED.pop((str(root), seq), None)
+
+
+# snapshots never change once created: a process that commits often reads each one once
+_LISTED: dict[tuple[str, int], frozenset[str]] = {}
+
+
+def _object_listed(root: ObjectPath, seq: int) -> frozenset[str]:
+    key = (str(root), seq)
+    if key not in _LISTED:
+        try:
+            snapshot = _object_read(root, seq)
+        except LedgerError:  # a damaged older snapshot: nothing to protect, deleted when expired
+            return frozenset()
+        if snapshot is None:
+            return frozenset()
+        if len(_LISTED) > 512:
+            _LISTED.pop(next(iter(_LISTED)))
+        _LISTED[key] = frozenset(e.path for e in snapshot.shards)
+    return _LISTED[key]

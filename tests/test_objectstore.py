@@ -365,3 +365,23 @@ def test_benchmark_evaluation_and_serg_flows_on_an_object_store(s3, capsys):
     assert traces[0][0] == 4 and traces[0][1] == 4
     assert list((root / "reports").glob("*.png"))  # the plots went to the object store too
     assert main(["check", "--data-root", s3]) == 0
+
+
+def test_object_paths_glob_and_list_as_pathlib_does_on_the_same_tree(s3, tmp_path):
+    keys = ["instances/task=a/level=1/part-x-00000.parquet", "instances/task=a/level=2/part-x-00000.parquet",
+            "instances/task=b/level=1/part-y-00001.parquet", "instances/task=b/level=1/notes.txt",
+            "_releases/r1/release.json", "_releases/r2/release.json", "_releases/r2/instances/x.parquet",
+            "top.json"]
+    remote = ObjectPath(s3)
+    for key in keys:
+        (remote / key).write_bytes(b"x")
+        (tmp_path / key).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / key).write_bytes(b"x")
+    for base, pattern in [("instances", "task=*/level=*/*.parquet"), ("_releases", "*/release.json"),
+                          ("", "*.json"), ("instances", "task=b/level=1/*"), ("instances", "task=?/level=2/*"),
+                          ("nothing", "*")]:
+        local = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / base).glob(pattern) if p.is_file())
+        objects = sorted(str(p.relative_to(remote)) for p in (remote / base).glob(pattern) if p.is_file())
+        assert objects == local, (base, pattern)
+    assert (remote / "instances").is_dir() and not (remote / "nothing").is_dir()
+    assert not (remote / "top.json").is_dir() and (remote / "top.json").is_file()
