@@ -422,28 +422,9 @@ def commit(root: Path, operation: str, *, remove: Iterable[str] = (), add: Itera
             shards = {e.path: e for e in _adopt(root, TABLES)} if rebuild or not intents else {}
         else:
             shards = base.by_path()
-        changed = base is None
-        folded: list[Path] = []
-        for path in intents if fold else []:
-            if _in_progress(path):
-                continue  # its writer is still renaming it into place: the next commit
-            entry = _read_intent(path)
-            folded.append(path)
-            changed = True
-            if entry is None:
-                continue
-            try:
-                placed = (root / entry.path).stat().st_size == entry.bytes
-            except FileNotFoundError:
-                placed = False  # killed before the rename
-            if placed:
-                shards[entry.path] = entry
-        for path in remove:
-            if shards.pop(str(path), None) is not None:
-                changed = True
-        for entry in add:
-            shards[entry.path] = entry
-            changed = True
+        # an intent still locked: its writer is still renaming it into place (the next commit)
+        folded = [path for path in (intents if fold else []) if not _in_progress(path)]
+        changed = _apply(root, shards, [_read_intent(p) for p in folded], remove, add) or base is None
         if not changed:
             _retire(root, base)  # readers may have let go of older snapshots since the last commit
             return base
@@ -459,6 +440,30 @@ def commit(root: Path, operation: str, *, remove: Iterable[str] = (), add: Itera
                 path.unlink(missing_ok=True)
         _retire(root, snapshot)
         return snapshot
+
+
+def _apply(root: Path, shards: dict[str, Entry], intents: list[Entry | None],
+           remove: Iterable[str], add: Iterable[Entry]) -> bool:
+    """Into `shards`: the intents whose shard reached its place whole (a torn intent, None, or a
+    writer killed before its rename or PUT has none), minus `remove`, plus `add`. True when
+    that changes the store (a folded intent always does: it is deleted after the commit)."""
+    changed = bool(intents)
+    for entry in intents:
+        if entry is None:
+            continue
+        try:
+            placed = (root / entry.path).stat().st_size == entry.bytes
+        except FileNotFoundError:
+            placed = False
+        if placed:
+            shards[entry.path] = entry
+    for path in remove:
+        if shards.pop(str(path), None) is not None:
+            changed = True
+    for entry in add:
+        shards[entry.path] = entry
+        changed = True
+    return changed
 
 
 def _next_seq(root: Path) -> int:
@@ -575,24 +580,7 @@ def _object_commit(root: ObjectPath, operation: str, *, remove: list[str], add: 
             shards = {e.path: e for e in _adopt(root, TABLES)} if rebuild or not intents else {}
         else:
             shards = base.by_path()
-        changed = base is None
-        for path in intents:
-            changed = True
-            entry = _read_intent(path)
-            if entry is None:
-                continue
-            try:
-                placed = (root / entry.path).stat().st_size == entry.bytes
-            except FileNotFoundError:
-                placed = False
-            if placed:
-                shards[entry.path] = entry
-        for path in remove:
-            if shards.pop(str(path), None) is not None:
-                changed = True
-        for entry in add:
-            shards[entry.path] = entry
-            changed = True
+        changed = _apply(root, shards, [_read_intent(p) for p in intents], remove, add) or base is None
         if not changed:
             _object_retire(root, base, seqs)
             return base

@@ -103,28 +103,34 @@ def writer_lock(root: Path, timeout_s: float | None = None, poll_s: float = 0.2,
         # who holds it, for whoever has to wait (the lock file's content is only a note)
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since "
-                     f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}: "
-                     f"{' '.join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))[:200]}")
+        handle.write(_holder_line())
         handle.flush()
-        if commit:
-            ledger.commit(root, "writer lock: recover")  # what a killed writer completed becomes visible
-        failed = True
-        try:
+        with _committed(root, commit):
             yield
-            failed = False
-        finally:
-            try:
-                if commit:
-                    ledger.commit(root, "writer lock: release")
-            except Exception:
-                if not failed:
-                    raise
     finally:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
         finally:
             handle.close()
+
+
+@contextmanager
+def _committed(root: Path, commit: bool) -> Iterator[None]:
+    """Under the writer lock: commit on entry (what a killed writer completed becomes visible)
+    and on exit (what the holder wrote); when the body failed, its error wins over the exit's."""
+    if commit:
+        ledger.commit(root, "writer lock: recover")
+    failed = True
+    try:
+        yield
+        failed = False
+    finally:
+        try:
+            if commit:
+                ledger.commit(root, "writer lock: release")
+        except Exception:
+            if not failed:
+                raise
 
 
 def _holder_line() -> str:
@@ -141,20 +147,8 @@ def _object_writer_lock(root: ObjectPath, timeout_s: float, poll_s: float, annou
     """The writer lock of an object store: `<root>/_lock` as a lease object (storage/objects.py)."""
     try:
         with object_lock(root / LOCK_FILE, _holder_line(), timeout_s=timeout_s,
-                         poll_s=max(poll_s, 0.5), announce=announce):
-            if commit:
-                ledger.commit(root, "writer lock: recover")
-            failed = True
-            try:
-                yield
-                failed = False
-            finally:
-                try:
-                    if commit:
-                        ledger.commit(root, "writer lock: release")
-                except Exception:
-                    if not failed:
-                        raise
+                         poll_s=max(poll_s, 0.5), announce=announce), _committed(root, commit):
+            yield
     except LockLost as error:
         raise LockTimeout(str(error)) from None
 
