@@ -351,7 +351,6 @@ def check_store(root: Path, *, tables: Iterable[str] | None = None, quarantine: 
 
 def split_overlaps(files: list[Path]) -> list[Problem]:
     """One `overlap` problem per pair of splits that share instance ids."""
-
     if not files:
         return []
     table = arrow_dataset(files).to_table(columns=["id", "split", "task"])

@@ -38,8 +38,8 @@ class ObjectStoreError(StoreError, OSError):
     endpoint): one line naming the URI and the cause."""
 
 
-def is_object_uri(text: Any) -> bool:
-    return isinstance(text, ObjectPath) or (isinstance(text, str) and text.startswith(SCHEMES))
+class ObjectKeyError(ObjectStoreError, ValueError):
+    """An s3:// URI helix cannot use as it is (no bucket, a '..' segment)."""
 
 
 _FS: dict[str, Any] = {}
@@ -101,10 +101,10 @@ class ObjectPath:
         else:
             bucket = uri
         if not bucket:
-            raise ObjectStoreError(f"{uri!r}: an object-store data root needs a bucket (s3://bucket/prefix)")
+            raise ObjectKeyError(f"{uri!r}: an object-store data root needs a bucket (s3://bucket/prefix)")
         parts = [p for p in key.split("/") if p not in ("", ".")]
         if ".." in parts:
-            raise ValueError(f"s3://{bucket}/{key}: '..' has no meaning in an object key")
+            raise ObjectKeyError(f"s3://{bucket}/{key}: '..' has no meaning in an object key")
         self.bucket, self.key = bucket, "/".join(parts)
 
     # -------------------------------------------------------------- pure path
@@ -151,15 +151,8 @@ class ObjectPath:
     def parent(self) -> "ObjectPath":
         return ObjectPath(self.bucket, self.key.rsplit("/", 1)[0] if "/" in self.key else "")
 
-    @property
-    def parts(self) -> tuple[str, ...]:
-        return ("s3://" + self.bucket, *self.key.split("/")) if self.key else ("s3://" + self.bucket,)
-
     def with_name(self, name: str) -> "ObjectPath":
         return self.parent / name
-
-    def with_suffix(self, suffix: str) -> "ObjectPath":
-        return self.with_name(self.stem + suffix)
 
     def relative_to(self, other: "ObjectPath") -> PurePosixPath:
         if not isinstance(other, ObjectPath) or other.bucket != self.bucket or not (
@@ -179,8 +172,6 @@ class ObjectPath:
 
     def resolve(self) -> "ObjectPath":
         return self
-
-    absolute = resolve
 
     # -------------------------------------------------------------- I/O (pyarrow.fs)
     @property
