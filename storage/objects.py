@@ -217,15 +217,8 @@ class ObjectPath:
         """Prefixes exist by holding objects: nothing to create."""
 
     def read_bytes(self) -> bytes:
-        try:
-            with self.fs.open_input_stream(self.fs_path) as handle:
-                return handle.read()
-        except FileNotFoundError:
-            raise FileNotFoundError(str(self)) from None
-        except OSError as error:
-            if "not found" in str(error).lower() or "nosuchkey" in str(error).lower():
-                raise FileNotFoundError(str(self)) from None
-            raise _store_error(self, error) from None
+        with self.open("rb") as handle:
+            return handle.read()
 
     def read_text(self, encoding: str = "utf-8") -> str:
         return self.read_bytes().decode(encoding)
@@ -254,12 +247,20 @@ class ObjectPath:
             raise _store_error(self, error) from None
 
     def open(self, mode: str = "rb", encoding: str | None = None, **_: Any):
-        if mode in ("rb", "r"):
-            raw = io.BytesIO(self.read_bytes())
-            return raw if mode == "rb" else io.TextIOWrapper(raw, encoding=encoding or "utf-8")
-        if mode in ("wb", "w"):
-            stream = self.fs.open_output_stream(self.fs_path)
-            return stream if mode == "wb" else io.TextIOWrapper(stream, encoding=encoding or "utf-8")
+        """'rb': a stream (read in pieces: hashing a big shard does not hold it in memory);
+        'r': the text, decoded; 'wb': an upload that becomes the object when closed."""
+        try:
+            if mode == "rb":
+                return self.fs.open_input_stream(self.fs_path)
+            if mode == "r":
+                return io.StringIO(self.read_text(encoding or "utf-8"))
+            if mode == "wb":
+                return self.fs.open_output_stream(self.fs_path)
+        except OSError as error:  # FileNotFoundError, or an S3 error naming a missing key
+            text = str(error).lower()
+            if isinstance(error, FileNotFoundError) or "not found" in text or "nosuchkey" in text:
+                raise FileNotFoundError(str(self)) from None
+            raise _store_error(self, error) from None
         raise ValueError(f"{self}: mode {mode!r} is not available on an object store")
 
     def _walk(self) -> list[Any]:

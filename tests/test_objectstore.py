@@ -259,6 +259,10 @@ def test_object_paths_refuse_local_file_calls(s3):
     path.unlink()
     assert not path.exists()
     path.unlink(missing_ok=True)
+    with pytest.raises(FileNotFoundError):
+        path.read_bytes()
+    with pytest.raises(FileNotFoundError):
+        path.stat()
 
 
 def stop_processes_under(folders: list[Path]) -> None:
