@@ -134,7 +134,8 @@ def _common(p: argparse.ArgumentParser, per_level: int) -> None:
     p.add_argument("--split", choices=["train", "val"], default="train",
                    help="split to build (benchmarks: `helix benchmark build`)")
     p.add_argument("--chunk-size", type=int, default=16, help="instances per chunk (one shard per table)")
-    p.add_argument("--data-root", help="shard folder (default $HELIX_DATA_ROOT or ./data)")
+    p.add_argument("--data-root",
+                   help="shard folder or s3://bucket/prefix (default $HELIX_DATA_ROOT or ./data)")
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

@@ -55,7 +55,8 @@ def cmd_check(args) -> int:
 def add_commands(sub) -> None:
     check = sub.add_parser("check", help="verify every shard against the ledger's sha256 and by content "
                                          "(missing, extra, changed, schema, pictures); quarantine damaged ones")
-    check.add_argument("--data-root", help="shard folder (default $HELIX_DATA_ROOT or ./data)")
+    check.add_argument("--data-root",
+                       help="shard folder or s3://bucket/prefix (default $HELIX_DATA_ROOT or ./data)")
     check.add_argument("--no-quarantine", action="store_true", help="report only, move nothing")
     check.add_argument("--tables", nargs="+", metavar="TABLE", help="tables to scan (default: all)")
     check.add_argument("--no-pictures", action="store_true", help="skip the PNG check (faster)")

@@ -24,7 +24,7 @@ class ServeConfig(BaseModel):
     cron: str = Field("0 2 * * *", description="when the nightly dataset rebuild runs")
     timezone: str = Field("UTC", description="IANA time zone of the cron schedule")
     schedule: bool = Field(True, description="False: no schedule, runs start from the UI only")
-    data_root: str = Field("data", description="data root the deployments default to")
+    data_root: str = Field("data", description="data root the deployments default to (folder or s3://...)")
     per_level: int = Field(100, ge=1, description="nightly build size: instances per task and level")
     tasks: TaskList = Field(default_factory=list, description="nightly task subset; empty = all")
     workers: int = Field(2, ge=1)

@@ -42,7 +42,7 @@ class BuildConfig(BaseModel):
     per_level: int = Field(4, description="instances per task and level", ge=1, le=1_000_000)
     split: Literal["train", "val", "benchmark"] = Field("train", description="seed namespace of the split")
     seed: int = Field(0, description="global seed", ge=0, le=2**62)
-    data_root: str = Field("data", description="folder that holds the Parquet shards")
+    data_root: str = Field("data", description="folder or s3://bucket/prefix that holds the shards")
     ray_address: str | None = Field(None, description="Ray cluster address; none = start Ray locally")
     workers: int = Field(2, description="Ray CPUs to use when Ray starts locally", ge=1, le=4096)
     chunk_size: int = Field(16, description="instances per Ray task (one shard per table)", ge=1, le=100_000)
