@@ -613,7 +613,16 @@ def _object_retire(root: ObjectPath, now: Snapshot, seqs: list[tuple[int, float]
             keep |= _object_listed(root, seq)
     for seq in expired:
         for relative in sorted(_object_listed(root, seq) - keep):
-            (root / relative).unlink(missing_ok=True)
+            path = root / relative
+            try:
+                # written again since it was dropped (a rerun writes the same names): its intent
+                # is on the way. Same second (object times have 1 s resolution): kept, too; an
+                # object kept by mistake is only reported by `helix check`, one deleted is lost
+                if path.stat().st_mtime >= successor[seq]:
+                    continue
+            except FileNotFoundError:
+                continue
+            path.unlink(missing_ok=True)
         _snapshot_path(root, seq).unlink(missing_ok=True)
         _LISTED.pop((str(root), seq), None)
 
