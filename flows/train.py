@@ -34,6 +34,8 @@ def job_runtime_env(cfg: TrainConfig) -> dict[str, Any]:
     extras = cfg.job_extras or ("train,gpu" if cfg.use_gpu else "train")
     if cfg.tracking.mlflow is not None and "mlflow" not in extras.split(","):
         extras += ",mlflow"  # the job's environment needs the tracker the config names
+    if cfg.data.data_root.startswith("s3://") and "s3" not in extras.split(","):
+        extras += ",s3"  # and the object store's client for its data root
     env = {"RAY_AUTH_MODE": "disabled"} if not cfg.ray_address else {}
     # the working dir travels without .git: the run records the submitter's commit instead
     git = git_state(REPO)

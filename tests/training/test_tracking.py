@@ -285,3 +285,5 @@ def test_a_submitted_job_carries_the_commit_and_the_tracker_it_needs():
     assert env["env_vars"]["HELIX_GIT_COMMIT"] == head
     assert env["env_vars"]["HELIX_GIT_DIRTY"] in ("true", "false")
     assert job_runtime_env(TrainConfig())["pip"] == [".[train]"]
+    on_objects = TrainConfig.model_validate({"data": {"data_root": "s3://bucket/helix"}, "use_gpu": True})
+    assert job_runtime_env(on_objects)["pip"] == [".[train,gpu,s3]"]
