@@ -10,8 +10,9 @@ local file named `s3:`), and `mkdir` is a no-op because prefixes need no creatio
 Data moves through `pyarrow.fs` (one PUT per object: an object is visible whole or not at all).
 Object stores have no rename and no flock, so the ledger commits by *creating* the next snapshot
 object with `If-None-Match: *` and the writer lock is an object created the same way and renewed
-with `If-Match` (S3 conditional writes; AWS since 2024, MinIO, Ceph RGW and moto's server honour
-them). pyarrow cannot send those headers, so these few requests go through boto3.
+with `If-Match` (S3 conditional writes as AWS documents them; tested here against moto's server,
+and every writing command refuses an endpoint that ignores them: storage/shards.ensure_writable).
+pyarrow cannot send those headers, so these few requests go through boto3.
 
 Credentials and endpoint come from the usual AWS environment (`AWS_ACCESS_KEY_ID`,
 `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL` for an S3-compatible server),

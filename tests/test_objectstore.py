@@ -6,8 +6,9 @@ Covered: every step of a build on an object store equals the same step on a fold
 ids); readers see committed shards only, whatever a killed writer left; concurrent commits
 from several processes lose nothing; the writer lock is exclusive, names its holder and is taken
 over once a killed holder's lease runs out; releases are sealed copies; bad roots fail in one
-line. The slow test builds on a real two-node Ray cluster (`ray start --head` + `ray start
---address`) into the server and compares with a single-node local build.
+line. The slow tests build on a real two-node Ray cluster (`ray start --head` + `ray start
+--address`) into the server and compare with a single-node local build, and run the benchmark,
+evaluation and SERG flows on an object-store root.
 """
 
 from __future__ import annotations
