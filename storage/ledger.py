@@ -574,10 +574,13 @@ def _object_commit(root: ObjectPath, operation: str, *, remove: list[str], add: 
             continue  # retired under us: list again
         intents = sorted(journal.glob("*.json")) if fold else []
         if base is None:
-            if not (rebuild or add or seqs or intents or any(folder_files(root, t) for t in TABLES)):
+            if not (rebuild or add or seqs or intents):
+                # nothing committed or journaled yet; objects lying in the table prefixes are
+                # not data (an object store is only ever written through its ledger: there is
+                # no pre-ledger store to adopt, only a killed writer's unjournaled objects)
                 return Snapshot(seq=0, committed_at=datetime.now(timezone.utc).isoformat(),
                                 operation=operation)
-            shards = {e.path: e for e in _adopt(root, TABLES)} if rebuild or not intents else {}
+            shards = {e.path: e for e in _adopt(root, TABLES)} if rebuild else {}
         else:
             shards = base.by_path()
         changed = _apply(root, shards, [_read_intent(p) for p in intents], remove, add) or base is None

@@ -195,6 +195,21 @@ def test_a_killed_writer_leaves_nothing_visible_and_its_complete_shards_are_reco
     assert not orphan.exists()
 
 
+def test_objects_no_ledger_listed_are_never_adopted_as_data(s3, tmp_path):
+    """A writer killed between its PUT and its intent on a fresh store: the next writer does not
+    take that object for data (a folder without a ledger adopts its files; an object store has
+    no such past)."""
+    root = ObjectPath(s3)
+    assert main(["generate", "--tasks", "maze", "--levels", "1", "--per-level", "2",
+                 "--data-root", str(tmp_path)]) == 0
+    shard = ledger.folder_files(tmp_path, "instances")[0]
+    (root / shard.relative_to(tmp_path)).write_bytes(shard.read_bytes())
+    with writer_lock(root):
+        pass
+    assert ledger.current(root) is None
+    assert query(root, "select count(*) from instances")[1] == [(0,)]
+
+
 def test_the_writer_lock_is_exclusive_and_taken_over_after_a_killed_holder(s3, monkeypatch):
     root = ObjectPath(s3)
     lines: list[str] = []
