@@ -20,7 +20,8 @@ from generators import registry as generators
 from common.hashing import stable_hash
 from generators.base import CATEGORIES, LEVELS
 from storage.catalog import connect
-from storage.exchange import Benchmark, ExchangeError, Member, load_benchmark, read_instances
+from storage.exchange import (Benchmark, ExchangeError, Member, jsonl_objects, load_benchmark,
+                              read_instances)
 from storage.objects import save_figure
 from storage.schema import EvalRow
 from storage.shards import ShardInfo, write_shard
@@ -330,28 +331,19 @@ def read_predictions(path: Path) -> list[Prediction]:
     if not path.exists():
         raise ExchangeError(f"{path}: no such file")
     out, seen = [], {}
-    with open(path, encoding="utf-8") as handle:
-        for n, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ExchangeError(f"{path.name} line {n}: not JSON: {error.msg}") from None
-            if not isinstance(record, dict):
-                raise ExchangeError(f"{path.name} line {n}: expected a JSON object")
-            response = record.get("response", record.get("prediction"))
-            if "index" not in record or response is None:
-                missing = "index" if "index" not in record else "response"
-                raise ExchangeError(f"{path.name} line {n}: missing {missing!r}")
-            try:
-                index = int(record["index"])
-            except (TypeError, ValueError):
-                raise ExchangeError(f"{path.name} line {n}: index {record['index']!r} is not an integer") from None
-            if index in seen:
-                raise ExchangeError(f"{path.name} line {n}: index {index} already given on line {seen[index]}")
-            seen[index] = n
-            out.append(Prediction(index=index, response=response if isinstance(response, str) else str(response)))
+    for n, record in jsonl_objects(path):
+        response = record.get("response", record.get("prediction"))
+        if "index" not in record or response is None:
+            missing = "index" if "index" not in record else "response"
+            raise ExchangeError(f"{path.name} line {n}: missing {missing!r}")
+        try:
+            index = int(record["index"])
+        except (TypeError, ValueError):
+            raise ExchangeError(f"{path.name} line {n}: index {record['index']!r} is not an integer") from None
+        if index in seen:
+            raise ExchangeError(f"{path.name} line {n}: index {index} already given on line {seen[index]}")
+        seen[index] = n
+        out.append(Prediction(index=index, response=response if isinstance(response, str) else str(response)))
     return out
 
 

@@ -283,6 +283,24 @@ def export_benchmark(root: Path, name: str | None, path: Path,
 
 # -- import ----------------------------------------------------------------------------------
 
+def jsonl_objects(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) per non-blank line of a JSONL file; a line that is not a JSON
+    object is an ExchangeError naming it."""
+    out = []
+    with open(path, encoding="utf-8") as handle:
+        for n, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ExchangeError(f"{path.name} line {n}: not JSON: {error.msg}") from None
+            if not isinstance(record, dict):
+                raise ExchangeError(f"{path.name} line {n}: expected a JSON object")
+            out.append((n, record))
+    return out
+
+
 def _raw_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
     """(where, record) per row; `where` names the row for error messages."""
     if not path.exists():
@@ -295,19 +313,7 @@ def _raw_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
             raise ExchangeError(f"{path.name}: not a readable Parquet file: {error}") from None
         return [(f"{path.name} row {i}", r) for i, r in enumerate(table.to_pylist())]
     if fmt == "jsonl":
-        out = []
-        with open(path, encoding="utf-8") as handle:
-            for n, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise ExchangeError(f"{path.name} line {n}: not JSON: {error.msg}") from None
-                if not isinstance(record, dict):
-                    raise ExchangeError(f"{path.name} line {n}: expected a JSON object")
-                out.append((f"{path.name} line {n}", record))
-        return out
+        return [(f"{path.name} line {n}", record) for n, record in jsonl_objects(path)]
     csv.field_size_limit(sys.maxsize)  # base64 pictures are far beyond csv's 128 KiB default
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle, delimiter="\t")
